@@ -1,0 +1,50 @@
+"""cosine_similarity(u, v, eps=1e-8): as torch.nn.functional.cosine_similarity(dim=0)."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from dlmath.engine.compare import Tolerance, expect_close
+from dlmath.engine.inputs import SEEDS, normal
+from dlmath.engine.references import reference
+
+# Values lie in [-1, 1]; 1e-7 admits eps placed in the denominator either way.
+COSINE = Tolerance("cosine", 1e-7, 1e-9)
+
+
+@reference
+def torch_cosine(u, v, eps=1e-8):
+    return F.cosine_similarity(torch.from_numpy(u), torch.from_numpy(v), dim=0, eps=eps).item()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n", [2, 5, 64])
+def test_matches_torch(student, n, seed):
+    """matches F.cosine_similarity for length-{n} vectors (seed {seed})"""
+    u, v = normal(seed, n), normal(seed + 10, n, scale=4.0)
+    expect_close(student.cosine_similarity(u, v), torch_cosine(u, v), tol=COSINE,
+                 what=f"cosine_similarity of length-{n} vectors")
+
+
+@pytest.mark.parametrize("scale", [1.0, -1.0, 0.01, 250.0])
+def test_parallel(student, scale):
+    """u against {scale} * u gives the sign of the scale"""
+    u = normal(3, 6)
+    expect_close(student.cosine_similarity(u, scale * u), torch_cosine(u, scale * u),
+                 tol=COSINE, what=f"cosine_similarity(u, {scale} * u)")
+
+
+def test_orthogonal(student):
+    """orthogonal vectors give 0"""
+    u = torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64).numpy()
+    v = torch.tensor([0.0, 3.0, 0.0], dtype=torch.float64).numpy()
+    expect_close(student.cosine_similarity(u, v), 0.0, tol=COSINE, what="orthogonal vectors")
+
+
+@pytest.mark.parametrize("which", ["u", "v", "both"])
+def test_zero_vector(student, which):
+    """a zero vector ({which}) gives 0 as in torch, not NaN"""
+    x, zero = normal(2, 4), torch.zeros(4, dtype=torch.float64).numpy()
+    u, v = {"u": (zero, x), "v": (x, zero), "both": (zero, zero)}[which]
+    expect_close(student.cosine_similarity(u, v), torch_cosine(u, v), tol=COSINE,
+                 what=f"cosine_similarity with zero {which}")

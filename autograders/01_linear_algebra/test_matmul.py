@@ -1,0 +1,54 @@
+"""matmul(A, B): the 2-D matrix product, without @, np.matmul, np.dot or einsum."""
+
+import pytest
+import torch
+
+from dlmath.engine.checks import expect_raises, mentions_shape
+from dlmath.engine.compare import FLOAT64, expect_close
+from dlmath.engine.errors import CheckFailed
+from dlmath.engine.forbidden import Forbidden
+from dlmath.engine.inputs import SEEDS, normal
+from dlmath.engine.references import reference
+
+SHAPES = [((2, 3), (3, 4)), ((1, 5), (5, 1)), ((5, 1), (1, 5)), ((4, 4), (4, 4)),
+          ((3, 7), (7, 2))]
+FORBIDDEN = Forbidden("matmul", ("@", "np.matmul", "np.dot", ".dot()", "np.einsum",
+                                 "np.tensordot", "np.inner"))
+
+
+@reference
+def torch_matmul(A, B):
+    return torch.matmul(torch.from_numpy(A), torch.from_numpy(B)).numpy()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shapes", SHAPES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_matches_torch(student, shapes, seed):
+    """matches torch.matmul for {shapes[0]} @ {shapes[1]} (seed {seed})"""
+    A, B = normal(seed, *shapes[0]), normal(seed + 10, *shapes[1])
+    expect_close(student.matmul(A, B), torch_matmul(A, B), tol=FLOAT64,
+                 what=f"matmul of {shapes[0]} and {shapes[1]}")
+
+
+def test_identity(student):
+    """multiplying by the identity changes nothing"""
+    A = normal(4, 3, 5)
+    expect_close(student.matmul(A, torch.eye(5, dtype=torch.float64).numpy()), A,
+                 tol=FLOAT64, what="matmul(A, I)")
+
+
+@pytest.mark.weight(2)
+def test_inner_sizes_must_agree(student):
+    """raises ValueError naming both shapes when the inner sizes differ"""
+    A, B = normal(0, 2, 3), normal(1, 4, 2)
+    err = expect_raises(lambda: student.matmul(A, B), "ValueError", "matmul of (2, 3) and (4, 2)")
+    if not (mentions_shape(err.exc_message, (2, 3)) and mentions_shape(err.exc_message, (4, 2))):
+        raise CheckFailed(f"the ValueError says {err.exc_message!r}: name both shapes, "
+                          "for example 'cannot multiply (2, 3) by (4, 2)'")
+
+
+@pytest.mark.weight(len(SHAPES) * len(SEEDS))
+def test_no_forbidden_calls(student):
+    """builds the product itself, without @, np.matmul, np.dot, einsum, tensordot or inner"""
+    student.matmul(normal(3, 2, 3), normal(4, 3, 2))
+    FORBIDDEN.check(student.sources, student.traced)

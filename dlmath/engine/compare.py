@@ -1,0 +1,231 @@
+"""Compare a student's answer with the PyTorch reference, and say what went wrong.
+
+Every comparison uses a named tolerance with both a relative and an absolute part, in
+float64. When values disagree, the message names the most likely mistake: the wrong type,
+a missing `return`, the transpose, a broadcasting slip, an exact scalar multiple, a flipped
+sign, NaN or inf, or one of the grader's own known mistakes (softmax over the wrong axis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dlmath.engine.errors import CheckFailed
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """|actual - expected| <= atol + rtol * |expected|, elementwise."""
+
+    name: str
+    rtol: float
+    atol: float
+
+    def __str__(self) -> str:
+        return f"{self.name} (rtol={self.rtol:g}, atol={self.atol:g})"
+
+
+EXACT = Tolerance("exact", 0.0, 0.0)
+# A value computed by another correct order of float64 operations (a loop instead of BLAS).
+FLOAT64 = Tolerance("float64", 1e-9, 1e-12)
+# Long chains of float64 operations (training loops, deep nets).
+ACCUMULATED = Tolerance("accumulated float64", 1e-7, 1e-10)
+# Finite differences: truncation error O(h^2) plus rounding O(eps / h).
+FINITE_DIFFERENCE = Tolerance("finite difference", 1e-5, 1e-7)
+
+_TYPE_HINTS = {
+    "torch.Tensor": "return a numpy array: the exercise is to compute it with numpy",
+    "list": "return a numpy array (wrap it in np.array)",
+    "tuple": "return a numpy array (wrap it in np.array)",
+}
+
+
+def describe(value: Any) -> str:
+    """A short description of a value for messages: type, dtype and shape."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    if isinstance(value, (bool, int, float, np.generic)):
+        return f"the {type(value).__name__} {value!r}"
+    return f"a {_type_name(value)}"
+
+
+def show(value: Any) -> str:
+    """A compact rendering of a small value for feedback."""
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, precision=6, threshold=12, edgeitems=2,
+                               max_line_width=90, separator=", ")
+    return repr(value)
+
+
+def expect_close(actual: Any, expected: Any, *, tol: Tolerance = FLOAT64, what: str = "result",
+                 known_mistakes: Mapping[str, Any] | None = None) -> None:
+    """Raise CheckFailed unless `actual` matches `expected` (array, number, tuple or dict)."""
+    if isinstance(expected, tuple):
+        _expect_sequence(actual, expected, tol, what, known_mistakes)
+    elif isinstance(expected, dict):
+        _expect_mapping(actual, expected, tol, what, known_mistakes)
+    else:
+        _expect_array(actual, expected, tol, what, known_mistakes or {})
+
+
+def _expect_sequence(actual, expected, tol, what, known_mistakes) -> None:
+    if not isinstance(actual, (tuple, list)):
+        raise CheckFailed(f"{what}: expected a tuple of {len(expected)} values, got "
+                          f"{describe(actual)}{_missing_return(actual)}")
+    if len(actual) != len(expected):
+        raise CheckFailed(f"{what}: expected a tuple of {len(expected)} values, "
+                          f"got {len(actual)}")
+    for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+        mistakes = {k: v[i] for k, v in (known_mistakes or {}).items()}
+        expect_close(a, e, tol=tol, what=f"{what}[{i}]", known_mistakes=mistakes)
+
+
+def _expect_mapping(actual, expected, tol, what, known_mistakes) -> None:
+    if not isinstance(actual, dict):
+        raise CheckFailed(f"{what}: expected a dict with keys {sorted(expected)}, got "
+                          f"{describe(actual)}{_missing_return(actual)}")
+    if set(actual) != set(expected):
+        raise CheckFailed(f"{what}: expected keys {sorted(expected)}, got "
+                          f"{sorted(map(str, actual))}")
+    for key, e in expected.items():
+        mistakes = {k: v[key] for k, v in (known_mistakes or {}).items()}
+        expect_close(actual[key], e, tol=tol, what=f"{what}[{key!r}]", known_mistakes=mistakes)
+
+
+def _missing_return(actual: Any) -> str:
+    return ": is a `return` statement missing?" if actual is None else ""
+
+
+def _type_name(value: Any) -> str:
+    cls = type(value)
+    module = cls.__module__.split(".")[0]
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+
+
+def as_number_array(actual: Any, what: str) -> np.ndarray:
+    """The answer as a numeric ndarray, or CheckFailed naming the wrong type."""
+    if actual is None:
+        raise CheckFailed(f"{what} is None: is a `return` statement missing?")
+    if isinstance(actual, (bool, int, float, np.generic)) or (
+        isinstance(actual, np.ndarray) and type(actual) is np.ndarray
+    ):
+        array = np.asarray(actual)
+    else:
+        name = _type_name(actual)
+        hint = _TYPE_HINTS.get(name, "return a numpy array or a number")
+        raise CheckFailed(f"{what} is {describe(actual)}: {hint}")
+    if array.dtype.kind not in "biuf":
+        raise CheckFailed(f"{what} has dtype {array.dtype}: expected real numbers (float64)")
+    return array
+
+
+def _expect_array(actual, expected, tol: Tolerance, what: str, known_mistakes) -> None:
+    want = np.asarray(expected, dtype=np.float64) if not isinstance(expected, bool) \
+        else np.asarray(expected)
+    got = as_number_array(actual, what)
+    if got.shape != want.shape:
+        raise CheckFailed(_shape_message(got, want, tol, what))
+    nonfinite = ~np.isfinite(got) & np.isfinite(want)
+    if nonfinite.any():
+        index = tuple(int(i) for i in np.argwhere(nonfinite)[0])
+        raise CheckFailed(
+            f"{what} contains {got[index]} at index {index} where {want[index]:.6g} was "
+            f"expected: NaN or inf usually means an overflow (exp of a large number?) or a "
+            f"division by zero")
+    close = np.isclose(got, want, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
+    if close.all():
+        return
+    raise CheckFailed(_value_message(got, want, close, tol, what, known_mistakes))
+
+
+def _shape_message(got: np.ndarray, want: np.ndarray, tol: Tolerance, what: str) -> str:
+    message = f"{what} has shape {got.shape}, expected {want.shape}"
+    if got.ndim == 2 and got.shape == want.shape[::-1] and _close(got.T, want, tol):
+        return message + ": it is the transpose of the expected result"
+    if want.ndim == 0 and got.size > 1:
+        return message + ": expected a single number: is a sum (or other reduction) missing?"
+    if got.size == want.size and _close(got.reshape(want.shape), want, tol):
+        return message + (": the values are right but the shape is not "
+                          "(an extra or missing axis of size 1? check reshape/keepdims)")
+    if got.size > want.size and got.ndim >= want.ndim:
+        return message + (": a broadcasting slip? combining shapes like (n, 1) and (n,) "
+                          "broadcasts to (n, n)")
+    if got.ndim == 0 and want.ndim > 0:
+        return message + ": a single number came back: was an array reduced by mistake?"
+    if want.ndim == 0:
+        return message + ": expected a single number: is a sum (or other reduction) missing?"
+    return message
+
+
+def _close(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=tol.rtol, atol=tol.atol,
+                                                   equal_nan=True))
+
+
+def _value_message(got, want, close, tol, what, known_mistakes) -> str:
+    bad = np.argwhere(~close)
+    index = tuple(int(i) for i in bad[0])
+    if want.ndim == 0:
+        lines = [f"{what} is wrong: got {float(got):.10g}, expected {float(want):.10g}"]
+    else:
+        lines = [f"{what} is wrong at {len(bad)} of {want.size} entries: first at index "
+                 f"{index} got {got[index]:.10g}, expected {want[index]:.10g}"]
+    diagnosis = diagnose(got, want, tol, known_mistakes)
+    lines.append(diagnosis or f"largest error {np.max(np.abs(got - want)):.3g}; "
+                              f"tolerance {tol}")
+    if got.dtype != np.float64:
+        lines.append(f"your result has dtype {got.dtype}, the reference float64"
+                     + (": integer arithmetic truncates" if got.dtype.kind in "iub" else ""))
+    if 1 < want.size <= 24:
+        lines.append(f"expected {show(want)}")
+        lines.append(f"got      {show(got)}")
+    return "\n".join(lines)
+
+
+def diagnose(got: np.ndarray, want: np.ndarray, tol: Tolerance,
+             known_mistakes: Mapping[str, Any] | None = None) -> str:
+    """Name the mistake when the values match a known wrong answer, else ''."""
+    for label, wrong in (known_mistakes or {}).items():
+        wrong = np.asarray(wrong, dtype=np.float64)
+        if _close(got, wrong, Tolerance("mistake", max(tol.rtol, 1e-9), max(tol.atol, 1e-12))):
+            return f"this is what {label} gives"
+    scale = _scalar_multiple(got, want, tol)
+    if scale is None:
+        return ""
+    if np.isclose(scale, -1.0):
+        return "the sign is flipped"
+    return (f"it is exactly {scale:.6g} times the expected value: "
+            + ("forgot to divide by the count (average)?" if scale > 1 else
+               "divided or averaged once too often?"))
+
+
+def _scalar_multiple(got: np.ndarray, want: np.ndarray, tol: Tolerance) -> float | None:
+    finite = np.isfinite(got) & np.isfinite(want)
+    if not finite.all() or not np.any(np.abs(want) > tol.atol):
+        return None
+    scale = float(np.sum(got * want) / np.sum(want * want))
+    if scale == 0 or np.isclose(scale, 1.0, rtol=1e-9):
+        return None
+    if want.size == 1 and not _is_whole_ratio(scale):
+        return None  # any two numbers are multiples: only a whole ratio says something
+    return scale if _close(got, scale * want, tol) else None
+
+
+def _is_whole_ratio(scale: float) -> bool:
+    """True for ±n or ±1/n with n a whole number: a count, a doubled or halved value."""
+    for value in (abs(scale), 1.0 / abs(scale)):
+        if value >= 1.0 and abs(value - round(value)) <= 1e-9 * value:
+            return True
+    return False
+
+
+def expect_equal_shape(actual: Any, expected: Sequence[int], what: str = "result") -> None:
+    got = as_number_array(actual, what)
+    if got.shape != tuple(expected):
+        raise CheckFailed(f"{what} has shape {got.shape}, expected {tuple(expected)}")

@@ -1,0 +1,50 @@
+"""Failures of a student's answer, as the grader sees them.
+
+Each carries a message meant for the student. They hold only plain data (names and
+strings, never the student's objects) so the sealed worker can report them across a pipe.
+"""
+
+from __future__ import annotations
+
+
+class CheckFailed(AssertionError):
+    """A check on the student's answer did not hold; the message says why."""
+
+
+class StudentError(CheckFailed):
+    """The student's code raised, timed out, crashed, or returned something unusable."""
+
+
+class StudentRaised(StudentError):
+    """The student's function raised an exception."""
+
+    def __init__(self, call: str, type_name: str, message: str, mro: tuple[str, ...] = (),
+                 where: str = ""):
+        self.call, self.type_name, self.exc_message = call, type_name, message
+        self.mro = mro or (type_name,)
+        self.where = where
+        text = f"{call} raised {type_name}: {message}".rstrip(": ")
+        super().__init__(text + (f" ({where})" if where else ""))
+
+    def is_a(self, type_name: str) -> bool:
+        return type_name in self.mro
+
+
+class StudentTimeout(StudentError):
+    """A call ran past its time limit: usually an infinite loop."""
+
+
+class StudentCrashed(StudentError):
+    """The process running the student's code died, exited or flooded its output."""
+
+
+class MissingFunction(StudentError):
+    """The notebook does not define the name the grader asks for."""
+
+
+class WrongReturnType(StudentError):
+    """The answer is not plain data (for example a torch tensor or a custom object)."""
+
+
+class InputModified(StudentError):
+    """The function changed one of its input arrays in place."""

@@ -1,0 +1,69 @@
+"""Plain data: the only values allowed to cross from student code to a grader.
+
+Numeric and bool arrays (base ndarray, no subclass), numbers, strings, None, and tuples,
+lists and dicts (string keys) of those. The local student and the sealed worker's codec
+both pass answers through `to_plain`, so a grader sees the same value either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dlmath.engine.errors import WrongReturnType
+
+MAX_ARRAY_BYTES = 64 * 2**20
+MAX_ITEMS = 100_000
+MAX_DEPTH = 8
+ARRAY_KINDS = "biufc"
+
+
+def to_plain(value: Any, *, what: str = "the result", depth: int = 0) -> Any:
+    """Return `value` as plain data, or raise WrongReturnType saying what it was."""
+    if depth > MAX_DEPTH:
+        raise WrongReturnType(f"{what} is nested more than {MAX_DEPTH} levels deep")
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS:
+        return np.asarray(value)  # numpy scalars travel as 0-d arrays
+    if isinstance(value, np.ndarray):
+        return _plain_array(value, what)
+    if type(value) in (tuple, list):
+        if len(value) > MAX_ITEMS:
+            raise WrongReturnType(f"{what} has {len(value)} items, more than {MAX_ITEMS}")
+        items = [to_plain(v, what=f"{what}[{i}]", depth=depth + 1) for i, v in enumerate(value)]
+        return tuple(items) if type(value) is tuple else items
+    if type(value) in (set, frozenset):  # quiz answers such as {"a", "c"}
+        return to_plain(sorted(value, key=repr), what=what, depth=depth)
+    if type(value) is dict:
+        if not all(type(k) is str for k in value):
+            raise WrongReturnType(f"{what} is a dict whose keys are not all strings")
+        return {k: to_plain(v, what=f"{what}[{k!r}]", depth=depth + 1) for k, v in value.items()}
+    raise WrongReturnType(f"{what} is {type_label(value)}, not plain data: "
+                          + _hint(value))
+
+
+def _plain_array(value: np.ndarray, what: str) -> np.ndarray:
+    if value.dtype.kind not in ARRAY_KINDS:
+        raise WrongReturnType(f"{what} is an array of dtype {value.dtype}: return numbers "
+                              "(float64), not objects or strings")
+    if value.nbytes > MAX_ARRAY_BYTES:
+        raise WrongReturnType(f"{what} is an array of {value.nbytes / 2**20:.0f} MiB, "
+                              f"larger than the {MAX_ARRAY_BYTES // 2**20} MiB limit")
+    # Copy into a base ndarray: no subclass behaviour, no view of student memory.
+    return np.array(value, copy=True, subok=False)
+
+
+def type_label(value: Any) -> str:
+    cls = type(value)
+    module = cls.__module__
+    if module.startswith("torch"):
+        return "a torch.Tensor" if cls.__name__ == "Tensor" else f"a torch {cls.__name__}"
+    return f"a {cls.__qualname__}" if module == "builtins" else f"a {module}.{cls.__qualname__}"
+
+
+def _hint(value: Any) -> str:
+    if type(value).__module__.startswith("torch"):
+        return "compute it with numpy and return a numpy array"
+    return "return a numpy array, a number, or a tuple of those"

@@ -1,0 +1,71 @@
+"""PyTorch references, computed once per input.
+
+A grader wraps each reference in `@reference`; the result is cached by the function and a
+digest of its inputs, so grading a class computes each reference once for the batch.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+_CACHE: dict[tuple[str, str], Any] = {}
+
+
+def _digest(value: Any, h: Any) -> None:
+    if isinstance(value, np.ndarray):
+        h.update(f"a{value.dtype.str}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, (tuple, list)):
+        h.update(f"{type(value).__name__}{len(value)}(".encode())
+        for v in value:
+            _digest(v, h)
+        h.update(b")")
+    elif isinstance(value, dict):
+        h.update(b"{")
+        for k in sorted(value):
+            h.update(repr(k).encode())
+            _digest(value[k], h)
+        h.update(b"}")
+    else:
+        h.update(f"{type(value).__name__}:{value!r};".encode())
+
+
+def input_digest(*args: Any, **kwargs: Any) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    _digest((args, kwargs), h)
+    return h.hexdigest()
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+def reference(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Memoize a reference on its inputs; each caller gets its own copy of the answer."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def cached(*args: Any, **kwargs: Any) -> Any:
+        key = (name, input_digest(*args, **kwargs))
+        if key not in _CACHE:
+            _CACHE[key] = fn(*args, **kwargs)
+        return _copy(_CACHE[key])
+
+    return cached
+
+
+def clear_cache() -> None:
+    _CACHE.clear()

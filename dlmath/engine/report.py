@@ -1,0 +1,47 @@
+"""Feedback text for students: what was checked, what failed and why.
+
+It never contains grader source, tracebacks or file paths: only the case titles written
+for students and the messages of the checks.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from dlmath.engine.results import ExerciseResult
+
+PASS, FAIL = "✔", "✘"
+FULL_FAILURES = 4  # failures shown with their whole message; the rest by title
+
+
+def format_points(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _first_of_each_group(failed: list) -> list:
+    """One failure per grader function first, then the rest: varied diagnoses beat repeats."""
+    firsts, seen = [], set()
+    for case in failed:
+        if case.group not in seen:
+            seen.add(case.group)
+            firsts.append(case)
+    return firsts + [c for c in failed if c not in firsts]
+
+
+def render(result: ExerciseResult) -> str:
+    name = result.exercise.rpartition("/")[2]
+    passed = [c for c in result.cases if c.passed]
+    failed = [c for c in result.cases if not c.passed]
+    lines = [f"{name}: {format_points(result.score)} / {format_points(result.possible)} points"
+             f" ({len(passed)} of {len(result.cases)} checks passed)"]
+    shown = _first_of_each_group(failed)[:FULL_FAILURES]
+    for case in failed:
+        lines.append(f"  {FAIL} {case.case}")
+        if case in shown:
+            lines.append(textwrap.indent(case.message, "      "))
+    for case in passed:
+        if case.message:
+            lines.append(f"  {PASS} {case.case}")
+            lines.append(textwrap.indent(case.message, "      "))
+    lines += [f"  note: {n}" for n in result.notes]
+    return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""Grading as data: a case's result, an exercise's result, and the points arithmetic."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Outcome = Literal["passed", "failed", "error"]
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: str
+    outcome: Outcome
+    message: str
+    weight: float
+    points: float = 0.0  # filled in by `score_cases`
+    group: str = ""  # the grader function the case came from
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "passed"
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    exercise: str
+    cases: tuple[CaseResult, ...]
+    score: float
+    possible: float
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.cases) and all(c.passed for c in self.cases)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+_notes: list[str] = []
+
+
+def note(text: str) -> None:
+    """Attach a remark to the case being run: shown in the feedback even when it passes."""
+    _notes.append(text)
+
+
+def take_notes() -> str:
+    text = " ".join(_notes)
+    _notes.clear()
+    return text
+
+
+def score_cases(cases: list[CaseResult], possible: float) -> tuple[tuple[CaseResult, ...], float]:
+    """Share `possible` points among cases by weight; passed cases earn their share.
+
+    The total is rounded to 1e-6 and never exceeds `possible`: nbgrader fails the whole
+    submission when a cell reports more than its points.
+    """
+    if possible < 0:
+        raise ValueError(f"possible points must be >= 0, got {possible}")
+    if any(c.weight < 0 for c in cases):
+        raise ValueError("case weights must be >= 0")
+    total = sum(c.weight for c in cases)
+    if not cases or total == 0:
+        return tuple(cases), 0.0
+    scored = tuple(
+        CaseResult(c.case, c.outcome, c.message, c.weight, possible * c.weight / total, c.group)
+        for c in cases
+    )
+    earned = sum(c.weight for c in cases if c.passed)
+    score = min(possible, round(possible * earned / total, 6))
+    return scored, score

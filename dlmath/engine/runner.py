@@ -1,0 +1,177 @@
+"""Run the graders of one exercise against a student and score the cases.
+
+Graders are pytest modules (`autograders/<assignment>/test_<exercise>.py`): test functions
+taking a `student` fixture, with `@pytest.mark.parametrize` and `@pytest.mark.weight`. They
+run under plain pytest for authoring; here a small runner expands the same marks in
+process, which costs microseconds instead of a pytest session per notebook.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import itertools
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from dlmath.course import autograders_dir
+from dlmath.engine.errors import CheckFailed, StudentTimeout
+from dlmath.engine.forbidden import Forbidden
+from dlmath.engine.results import CaseResult, ExerciseResult, score_cases, take_notes
+from dlmath.engine.student import Student
+
+_MODULES: dict[Path, ModuleType] = {}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test function with one choice of parameters."""
+
+    id: str
+    title: str
+    function: Callable[..., Any]
+    params: dict[str, Any]
+    weight: float
+
+
+def grader_path(exercise_id: str) -> Path:
+    """`01_linear_algebra/matmul` -> autograders/01_linear_algebra/test_matmul.py.
+
+    `quiz.q1` names part of a module: its test functions `test_q1` and `test_q1_*`.
+    """
+    assignment, _, exercise = exercise_id.partition("/")
+    module = exercise.partition(".")[0]
+    if not assignment or not module.isidentifier() or not assignment.replace("_", "").isalnum():
+        raise ValueError(f"exercise id {exercise_id!r} is not '<assignment>/<exercise>'")
+    return autograders_dir() / assignment / f"test_{module}.py"
+
+
+def _part(exercise_id: str) -> str:
+    return exercise_id.partition("/")[2].partition(".")[2]
+
+
+def load_grader(exercise_id: str) -> ModuleType:
+    """Import (once per process) the grader module of an exercise."""
+    path = grader_path(exercise_id)
+    if path not in _MODULES:
+        if not path.exists():
+            raise FileNotFoundError(f"no grader for exercise {exercise_id!r}")
+        name = f"dlmath_graders.{path.parent.name}.{path.stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        _MODULES[path] = module
+    return _MODULES[path]
+
+
+def collect_cases(module: ModuleType, part: str = "") -> list[Case]:
+    """Expand the `test_*` functions of a grader module (or of one part) into cases."""
+    prefix = f"test_{part}" if part else "test_"
+    cases = []
+    for name, fn in vars(module).items():
+        if callable(fn) and (name == prefix or name.startswith(prefix if not part
+                                                               else prefix + "_")):
+            cases += list(_expand(name, fn))
+    return cases
+
+
+def _expand(name: str, fn: Callable[..., Any]) -> Iterator[Case]:
+    marks = getattr(fn, "pytestmark", [])
+    weight = next((float(m.args[0]) for m in marks if m.name == "weight"), 1.0)
+    grids = [_parameter_grid(m) for m in reversed(marks) if m.name == "parametrize"]
+    doc = inspect.getdoc(fn) or name.removeprefix("test_").replace("_", " ")
+    title = doc.splitlines()[0]
+    for combo in itertools.product(*grids) if grids else [()]:
+        params: dict[str, Any] = {}
+        ids = []
+        for values, case_id in combo:
+            params |= values
+            ids.append(case_id)
+        case_id = f"{name}[{'-'.join(ids)}]" if ids else name
+        yield Case(case_id, _format_title(title, params), fn, params, weight)
+
+
+def _parameter_grid(mark: Any) -> list[tuple[dict[str, Any], str]]:
+    argnames, argvalues = mark.args[0], mark.args[1]
+    names = [n.strip() for n in argnames.split(",")] if isinstance(argnames, str) else \
+        list(argnames)
+    ids = mark.kwargs.get("ids")
+    grid = []
+    for index, value in enumerate(argvalues):
+        explicit_id = getattr(value, "id", None)
+        value = getattr(value, "values", value)  # pytest.param(...)
+        values = dict(zip(names, value if len(names) > 1 else [value], strict=True))
+        if explicit_id is None and ids is not None:
+            explicit_id = ids(value) if callable(ids) else ids[index]
+        grid.append((values, explicit_id or _auto_id(names, values, index)))
+    return grid
+
+
+def _auto_id(names: list[str], values: dict[str, Any], index: int) -> str:
+    parts = []
+    for name in names:
+        v = values[name]
+        parts.append(str(v) if isinstance(v, (int, float, str, bool)) or v is None
+                     else f"{name}{index}")
+    return "-".join(parts)
+
+
+def _format_title(title: str, params: dict[str, Any]) -> str:
+    try:
+        return title.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return title
+
+
+def run_exercise(exercise_id: str, student: Student, points: float) -> ExerciseResult:
+    """Run every case of an exercise; a grader's own failure costs the case, never the run."""
+    module = load_grader(exercise_id)
+    forbidden: Forbidden | None = getattr(module, "FORBIDDEN", None)
+    student.trace(forbidden is not None)
+    results = []
+    timed_out = ""
+    warnings_before = len(student.warnings)
+    for case in collect_cases(module, _part(exercise_id)):
+        if timed_out:
+            results.append(CaseResult(case.title, "failed", f"not run: {timed_out}", case.weight))
+            continue
+        result = run_case(case, student)
+        if result.outcome == "failed" and result.message.startswith("timeout:"):
+            timed_out = "an earlier call ran out of time"
+            result = replace(result, message=result.message[len("timeout: "):])
+        results.append(replace(result, group=case.id.partition("[")[0]))
+    student.trace(False)
+    scored, score = score_cases(results, points)
+    notes = tuple(f"your code raised a warning: {w}" for w in student.warnings[warnings_before:])
+    return ExerciseResult(exercise_id, scored, score, float(points), notes)
+
+
+def run_case(case: Case, student: Student) -> CaseResult:
+    kwargs = dict(case.params)
+    if "student" in inspect.signature(case.function).parameters:
+        kwargs["student"] = student
+    take_notes()
+    try:
+        case.function(**kwargs)
+    except StudentTimeout as exc:
+        return CaseResult(case.title, "failed", f"timeout: {exc}", case.weight)
+    except CheckFailed as exc:
+        return CaseResult(case.title, "failed", str(exc), case.weight)
+    except AssertionError as exc:  # a plain assert in a grader
+        return CaseResult(case.title, "failed", str(exc) or "a check did not hold", case.weight)
+    except Exception as exc:  # the answer broke the grader: report it without a traceback
+        return CaseResult(case.title, "error", f"the answer could not be checked: "
+                          f"{type(exc).__name__}: {str(exc)[:300]}", case.weight)
+    return CaseResult(case.title, "passed", take_notes(), case.weight)
+
+
+def failed_exercise(exercise_id: str, points: float, reason: str) -> ExerciseResult:
+    """An exercise that could not be graded at all: zero points and the reason."""
+    case = CaseResult("grading", "error", reason, 1.0)
+    return ExerciseResult(exercise_id, (case,), 0.0, float(points))

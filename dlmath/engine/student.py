@@ -1,0 +1,235 @@
+"""The `student` object: the only way a grader reaches a student's code.
+
+`student.softmax(z)` calls the student's `softmax` and returns plain data, or raises one
+of the errors in `dlmath.engine.errors` with a message for the student. Two
+implementations share this surface: `LocalStudent` (a namespace in this process, for
+authoring, `check` and the in-kernel path) and the sealed student (a worker process).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import signal
+import threading
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from dlmath.engine.errors import (
+    InputModified,
+    MissingFunction,
+    StudentError,
+    StudentRaised,
+    StudentTimeout,
+)
+from dlmath.engine.forbidden import traced_call
+from dlmath.engine.plain import to_plain
+
+STUDENT_FILENAME_PREFIX = "<cell"
+
+
+@dataclass
+class CallLimits:
+    seconds_per_call: float = 10.0
+
+
+class Student(Protocol):
+    """What graders may use. Attribute access (`student.fn`) is sugar for `call`."""
+
+    sources: list[str]
+    warnings: list[str]
+    traced: set[str]
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any: ...
+
+    def value(self, name: str) -> Any: ...
+
+    def has(self, name: str) -> bool: ...
+
+    def trace(self, enabled: bool) -> None: ...
+
+
+class StudentBase:
+    """Attribute sugar shared by every student: `student.transpose(A)`."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+
+@dataclass
+class LocalStudent(StudentBase):
+    """Student code living in a namespace dict of this process."""
+
+    namespace: dict
+    sources: list[str] = field(default_factory=list)
+    limits: CallLimits = field(default_factory=CallLimits)
+    warnings: list[str] = field(default_factory=list)
+    traced: set[str] = field(default_factory=set)
+    tracing: bool = False
+
+    def trace(self, enabled: bool) -> None:
+        """Record numpy operations used by later calls (a fresh record each time it is enabled)."""
+        self.tracing = enabled
+        if enabled:
+            self.traced = set()
+
+    def has(self, name: str) -> bool:
+        return callable(self.namespace.get(name))
+
+    def value(self, name: str) -> Any:
+        if name not in self.namespace:
+            raise MissingFunction(f"`{name}` is not defined: run the cell that sets it")
+        return to_plain(self.namespace[name], what=f"`{name}`")
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        fn = self.namespace.get(name)
+        if not callable(fn):
+            raise MissingFunction(f"`{name}` is not defined as a function: run its cell, "
+                                  "and check the name is spelled as in the exercise")
+        label = call_label(name, args, kwargs)
+        before = snapshot_arrays(args, kwargs)
+        with capture_student(self.warnings), time_limit(self.limits.seconds_per_call, label):
+            try:
+                if self.tracing:
+                    result, used = traced_call(fn, args, kwargs)
+                    self.traced |= used
+                else:
+                    result = fn(*args, **kwargs)
+            except StudentTimeout:
+                raise
+            except Exception as exc:  # the student's bug, reported as such
+                raise raised_error(label, exc) from None
+        check_unchanged(label, before, args, kwargs)
+        return to_plain(result, what=f"the result of {label}")
+
+
+def call_label(name: str, args: tuple, kwargs: dict) -> str:
+    shown = [_arg_label(a) for a in args] + [f"{k}={_arg_label(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(shown)})"
+
+
+def _arg_label(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"<{value.dtype} array {value.shape}>" if value.size > 6 else \
+            np.array2string(value, separator=", ", precision=4)
+    if callable(value):
+        return getattr(value, "__name__", "f")
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def snapshot_arrays(args: tuple, kwargs: dict) -> list[tuple[str, Any]]:
+    """Deep copies of every argument that could be modified in place."""
+    items = [(f"argument {i + 1}", a) for i, a in enumerate(args)] + list(kwargs.items())
+    return [(name, copy.deepcopy(v)) for name, v in items if _mutable(v)]
+
+
+def _mutable(value: Any) -> bool:
+    return isinstance(value, (np.ndarray, list, dict))
+
+
+def check_unchanged(label: str, before: list[tuple[str, Any]], args: tuple, kwargs: dict) -> None:
+    items = dict([(f"argument {i + 1}", a) for i, a in enumerate(args)] + list(kwargs.items()))
+    for name, old in before:
+        if not _same(old, items[name]):
+            raise InputModified(f"{label} modified its input ({name}) in place: work on a copy "
+                                "(or build a new array) instead")
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, np.ndarray):
+        return (isinstance(new, np.ndarray) and old.shape == new.shape
+                and bool(np.array_equal(old, new, equal_nan=True)))
+    if isinstance(old, dict):
+        return isinstance(new, dict) and old.keys() == new.keys() and all(
+            _same(old[k], new[k]) for k in old)
+    if isinstance(old, list):
+        return isinstance(new, list) and len(old) == len(new) and all(
+            _same(a, b) for a, b in zip(old, new, strict=True))
+    return True
+
+
+def raised_error(label: str, exc: BaseException) -> StudentRaised:
+    mro = tuple(c.__name__ for c in type(exc).__mro__)
+    return StudentRaised(label, type(exc).__name__, str(exc)[:500], mro, _student_line(exc))
+
+
+def _student_line(exc: BaseException) -> str:
+    """'line 3 of cell 5' for the innermost frame in student code, never a grader path."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.startswith(STUDENT_FILENAME_PREFIX) or "ipykernel_" in f.filename
+              or f.filename.startswith("<ipython-input")]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f"line {frame.lineno}: {frame.line}" if frame.line else f"line {frame.lineno}"
+
+
+@contextlib.contextmanager
+def capture_student(warning_log: list[str]) -> Iterator[None]:
+    """Swallow what student code prints and record its warnings: nothing reaches stderr."""
+    sink = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(sink), \
+            contextlib.redirect_stderr(sink), np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for w in caught:
+                text = f"{w.category.__name__}: {w.message}"
+                if text not in warning_log:
+                    warning_log.append(text)
+
+
+class _Alarm(BaseException):
+    """Raised by SIGALRM inside student code; a BaseException so `except Exception` misses it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, label: str) -> Iterator[None]:
+    """Stop a call that runs too long (main thread only; elsewhere the call is unbounded)."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def _fire(signum, frame):
+        raise _Alarm()
+
+    previous = signal.signal(signal.SIGALRM, _fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Alarm:
+        raise StudentTimeout(f"{label} did not finish within {seconds:g} s: an infinite loop, "
+                             "or a loop far slower than needed?") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def exec_cells(sources: list[str], namespace: dict, limits: CallLimits | None = None,
+               cell_seconds: float = 30.0) -> list[str]:
+    """Run student cells in order in `namespace`; return one problem line per failed cell."""
+    problems = []
+    for i, source in enumerate(sources, start=1):
+        try:
+            code = compile(source, f"{STUDENT_FILENAME_PREFIX} {i}>", "exec")
+        except SyntaxError as exc:
+            problems.append(f"cell {i}: SyntaxError: {exc.msg} (line {exc.lineno})")
+            continue
+        try:
+            with capture_student([]), time_limit(cell_seconds, f"cell {i}"):
+                exec(code, namespace)
+        except StudentError as exc:
+            problems.append(f"cell {i}: {exc}")
+        except (Exception, SystemExit) as exc:
+            problems.append(f"cell {i}: {type(exc).__name__}: {str(exc)[:200]}")
+    return problems

@@ -1,0 +1,334 @@
+"""01_linear_algebra: alternative correct solutions and realistic mistakes."""
+
+from corpus import Corpus, Solution as S
+
+LINEAR_ALGEBRA = (
+    # transpose ---------------------------------------------------------------------------
+    S("transpose", "nested list comprehension", """
+        def transpose(A):
+            return np.array([[A[i][j] for i in range(A.shape[0])] for j in range(A.shape[1])])
+    """),
+    S("transpose", "column stack", """
+        def transpose(A):
+            return np.stack([A[:, j] for j in range(A.shape[1])])
+    """),
+    S("transpose", "uses .T", """
+        def transpose(A):
+            return A.T.copy()
+    """, diagnosis="uses .T"),
+    S("transpose", "np.transpose via getattr", """
+        def transpose(A):
+            return getattr(np, "trans" + "pose")(A)
+    """, diagnosis="seen while it ran"),
+    S("transpose", "returns the input", """
+        def transpose(A):
+            return A.copy()
+    """, diagnosis="has shape"),
+    S("transpose", "only square matrices", """
+        def transpose(A):
+            B = A.copy()
+            for i in range(A.shape[0]):
+                for j in range(A.shape[1]):
+                    B[i, j] = A[j, i]
+            return B
+    """, diagnosis="raised IndexError"),
+    S("transpose", "transposes in place", """
+        def transpose(A):
+            n = A.shape[0]
+            if A.shape[0] == A.shape[1]:
+                for i in range(n):
+                    for j in range(i + 1, n):
+                        A[i, j], A[j, i] = A[j, i], A[i, j]
+                return A
+            return np.array([[A[i][j] for i in range(A.shape[0])] for j in range(A.shape[1])])
+    """, diagnosis="in place"),
+    S("transpose", "missing return", """
+        def transpose(A):
+            result = np.array([[A[i][j] for i in range(A.shape[0])] for j in range(A.shape[1])])
+    """, diagnosis="return"),
+    # matmul ------------------------------------------------------------------------------
+    S("matmul", "triple loop", """
+        def matmul(A, B):
+            if A.shape[1] != B.shape[0]:
+                raise ValueError(f"shapes {A.shape} and {B.shape} do not align")
+            C = np.zeros((A.shape[0], B.shape[1]))
+            for i in range(A.shape[0]):
+                for j in range(B.shape[1]):
+                    for k in range(A.shape[1]):
+                        C[i, j] += A[i, k] * B[k, j]
+            return C
+    """),
+    S("matmul", "broadcast and sum", """
+        def matmul(A, B):
+            if A.shape[1] != B.shape[0]:
+                raise ValueError(f"cannot multiply {A.shape[0]}x{A.shape[1]} by "
+                                 f"{B.shape[0]}x{B.shape[1]}")
+            return (A[:, :, None] * B[None, :, :]).sum(axis=1)
+    """),
+    S("matmul", "uses @", """
+        def matmul(A, B):
+            if A.shape[1] != B.shape[0]:
+                raise ValueError(f"shapes {A.shape} and {B.shape}")
+            return A @ B
+    """, diagnosis="uses @"),
+    S("matmul", "uses np.dot", """
+        def matmul(A, B):
+            if A.shape[1] != B.shape[0]:
+                raise ValueError(f"shapes {A.shape} and {B.shape}")
+            return np.dot(A, B)
+    """, diagnosis="np.dot"),
+    S("matmul", "swapped indices", """
+        def matmul(A, B):
+            if A.shape[1] != B.shape[0]:
+                raise ValueError(f"shapes {A.shape} and {B.shape}")
+            C = np.zeros((B.shape[1], A.shape[0]))
+            for i in range(A.shape[0]):
+                for j in range(B.shape[1]):
+                    C[j, i] = np.sum(A[i, :] * B[:, j])
+            return C
+    """, diagnosis="transpose of the expected"),
+    S("matmul", "no shape check", """
+        def matmul(A, B):
+            C = np.zeros((A.shape[0], B.shape[1]))
+            for i in range(A.shape[0]):
+                for j in range(B.shape[1]):
+                    C[i, j] = np.sum(A[i, :] * B[:, j])
+            return C
+    """, diagnosis="name both shapes"),
+    S("matmul", "raises the wrong error", """
+        def matmul(A, B):
+            assert A.shape[1] == B.shape[0], f"shapes {A.shape} and {B.shape}"
+            C = np.zeros((A.shape[0], B.shape[1]))
+            for i in range(A.shape[0]):
+                for j in range(B.shape[1]):
+                    C[i, j] = np.sum(A[i, :] * B[:, j])
+            return C
+    """, diagnosis="raised AssertionError, expected ValueError"),
+    S("matmul", "integer accumulator", """
+        def matmul(A, B):
+            if A.shape[1] != B.shape[0]:
+                raise ValueError(f"shapes {A.shape} and {B.shape}")
+            C = np.zeros((A.shape[0], B.shape[1]), dtype=int)
+            for i in range(A.shape[0]):
+                for j in range(B.shape[1]):
+                    C[i, j] = np.sum(A[i, :] * B[:, j])
+            return C
+    """, diagnosis="integer arithmetic truncates"),
+    # dot ---------------------------------------------------------------------------------
+    S("dot", "loop", """
+        def dot(u, v):
+            total = 0.0
+            for a, b in zip(u, v):
+                total += a * b
+            return total
+    """),
+    S("dot", "np.dot", """
+        def dot(u, v):
+            return np.dot(u, v)
+    """),
+    S("dot", "einsum", """
+        def dot(u, v):
+            return np.einsum("i,i->", u, v)
+    """),
+    S("dot", "forgets the sum", """
+        def dot(u, v):
+            return u * v
+    """, diagnosis="sum (or other reduction) missing"),
+    S("dot", "sums the sum", """
+        def dot(u, v):
+            return float(np.sum(u + v))
+    """, diagnosis="is wrong"),
+    S("dot", "outer product", """
+        def dot(u, v):
+            return np.outer(u, v)
+    """, diagnosis="has shape"),
+    S("dot", "averages", """
+        def dot(u, v):
+            return float(np.mean(u * v))
+    """, diagnosis="times the expected"),
+    S("dot", "returns a list", """
+        def dot(u, v):
+            return [float(np.sum(u * v))]
+    """, diagnosis="a list"),
+    # vector_norm -------------------------------------------------------------------------
+    S("vector_norm", "np.linalg.norm of the flattened array", """
+        def vector_norm(x, ord=2):
+            return np.linalg.norm(np.ravel(x), ord)
+    """),
+    S("vector_norm", "power formula", """
+        def vector_norm(x, ord=2):
+            a = np.abs(x).ravel()
+            if ord == np.inf:
+                return a.max()
+            return np.sum(a ** ord) ** (1.0 / ord)
+    """),
+    S("vector_norm", "no square root", """
+        def vector_norm(x, ord=2):
+            a = np.abs(np.ravel(x))
+            if ord == 1:
+                return np.sum(a)
+            if ord == np.inf:
+                return np.max(a)
+            return np.sum(a * a)
+    """, diagnosis="is wrong"),
+    S("vector_norm", "L1 without abs", """
+        def vector_norm(x, ord=2):
+            x = np.ravel(x)
+            if ord == 1:
+                return np.sum(x)
+            if ord == np.inf:
+                return np.max(np.abs(x))
+            return np.sqrt(np.sum(x * x))
+    """, diagnosis="sign is flipped"),
+    S("vector_norm", "inf-norm without abs", """
+        def vector_norm(x, ord=2):
+            x = np.ravel(x)
+            if ord == 1:
+                return np.sum(np.abs(x))
+            if ord == np.inf:
+                return np.max(x)
+            return np.sqrt(np.sum(x * x))
+    """, diagnosis="is wrong"),
+    S("vector_norm", "per-row norms", """
+        def vector_norm(x, ord=2):
+            return np.linalg.norm(x, ord, axis=-1)
+    """, diagnosis="has shape"),
+    S("vector_norm", "ignores ord", """
+        def vector_norm(x, ord=2):
+            return np.sqrt(np.sum(np.ravel(x) ** 2))
+    """, diagnosis="ord=1"),
+    # cosine_similarity -------------------------------------------------------------------
+    S("cosine_similarity", "normalize first (torch's clamp per norm)", """
+        def cosine_similarity(u, v, eps=1e-8):
+            nu, nv = np.linalg.norm(u), np.linalg.norm(v)
+            return float(np.dot(u / max(nu, eps), v / max(nv, eps)))
+    """),
+    S("cosine_similarity", "eps added to the denominator", """
+        def cosine_similarity(u, v, eps=1e-8):
+            return float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v) + eps))
+    """),
+    S("cosine_similarity", "dot only", """
+        def cosine_similarity(u, v, eps=1e-8):
+            return float(np.dot(u, v))
+    """, diagnosis="is wrong"),
+    S("cosine_similarity", "NaN for zero vectors", """
+        def cosine_similarity(u, v, eps=1e-8):
+            return float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v)))
+    """, diagnosis="NaN"),
+    S("cosine_similarity", "divides by one norm", """
+        def cosine_similarity(u, v, eps=1e-8):
+            return float(np.dot(u, v) / max(np.linalg.norm(u) ** 2, eps))
+    """, diagnosis="is wrong"),
+    S("cosine_similarity", "squared norms", """
+        def cosine_similarity(u, v, eps=1e-8):
+            return float(np.dot(u, v) / max(np.sum(u * u) * np.sum(v * v), eps))
+    """, diagnosis="is wrong"),
+    # linear_forward ----------------------------------------------------------------------
+    S("linear_forward", "einsum", """
+        def linear_forward(X, W, b):
+            return np.einsum("ni,oi->no", X, W) + b
+    """),
+    S("linear_forward", "row loop", """
+        def linear_forward(X, W, b):
+            return np.stack([W @ x + b for x in X])
+    """),
+    S("linear_forward", "forgets the bias", """
+        def linear_forward(X, W, b):
+            return X @ W.T
+    """, diagnosis="forgetting the bias"),
+    S("linear_forward", "W X^T", """
+        def linear_forward(X, W, b):
+            return W @ X.T + b[:, None]
+    """, diagnosis="transpose of the expected"),
+    S("linear_forward", "bias as a column", """
+        def linear_forward(X, W, b):
+            return X @ W.T + b.reshape(-1, 1)
+    """, diagnosis="raised ValueError"),
+    S("linear_forward", "subtracts the bias", """
+        def linear_forward(X, W, b):
+            return X @ W.T - b
+    """, diagnosis="is wrong"),
+    S("linear_forward", "X W without transpose", """
+        def linear_forward(X, W, b):
+            return X @ W + b
+    """, diagnosis="raised ValueError"),
+    # linear_forward_columns --------------------------------------------------------------
+    S("linear_forward_columns", "via the row convention", """
+        def linear_forward_columns(W, X, b):
+            return (X.T @ W.T + b.ravel()).T
+    """),
+    S("linear_forward_columns", "einsum", """
+        def linear_forward_columns(W, X, b):
+            return np.einsum("oi,in->on", W, X) + b
+    """),
+    S("linear_forward_columns", "returns rows", """
+        def linear_forward_columns(W, X, b):
+            return X.T @ W.T + b.ravel()
+    """, diagnosis="transpose of the expected"),
+    S("linear_forward_columns", "flattened bias", """
+        def linear_forward_columns(W, X, b):
+            return W @ X + b.ravel()
+    """, diagnosis="raised ValueError"),
+    S("linear_forward_columns", "forgets the bias", """
+        def linear_forward_columns(W, X, b):
+            return W @ X
+    """, diagnosis="forgetting the bias"),
+    S("linear_forward_columns", "bias transposed", """
+        def linear_forward_columns(W, X, b):
+            return W @ X + b.T
+    """, diagnosis="has shape"),
+    # batch_matmul ------------------------------------------------------------------------
+    S("batch_matmul", "matmul broadcasting", """
+        def batch_matmul(A, B):
+            return np.matmul(A, B)
+    """),
+    S("batch_matmul", "einsum", """
+        def batch_matmul(A, B):
+            if B.ndim == 2:
+                return np.einsum("bnm,mp->bnp", A, B)
+            return np.einsum("bnm,bmp->bnp", A, B)
+    """),
+    S("batch_matmul", "only batched B", """
+        def batch_matmul(A, B):
+            return np.stack([A[i] @ B[i] for i in range(A.shape[0])])
+    """, diagnosis="has shape"),
+    S("batch_matmul", "first item only", """
+        def batch_matmul(A, B):
+            if B.ndim == 2:
+                return A @ B
+            return A @ B[0]
+    """, diagnosis="using B[0] for every item"),
+    S("batch_matmul", "transposed items", """
+        def batch_matmul(A, B):
+            return np.swapaxes(A @ B, 1, 2)
+    """, diagnosis="has shape"),
+    S("batch_matmul", "elementwise product", """
+        def batch_matmul(A, B):
+            if B.ndim == 2:
+                return np.stack([A[i] @ B for i in range(A.shape[0])])
+            return np.stack([A[i] * B[i] for i in range(A.shape[0])])
+    """, diagnosis="raised ValueError"),
+)
+
+QUIZ = (
+    S("quiz.q1", "a list", "q1 = [4, 10]"),
+    S("quiz.q1", "numpy shape", "q1 = np.zeros((4, 10)).shape"),
+    S("quiz.q1", "row convention", "q1 = (10, 4)", diagnosis="(4, 10)"),
+    S("quiz.q2", "list", "q2 = [32, 3, 224, 224]"),
+    S("quiz.q2", "NHWC", "q2 = (32, 224, 224, 3)", diagnosis="NCHW"),
+    S("quiz.q3", "float", "q3 = 4.0"),
+    S("quiz.q3", "counts pixels", "q3 = 3", diagnosis="number of axes"),
+    S("quiz.q4", "expression", "q4 = 64 * 128 * 32"),
+    S("quiz.q4", "counts outputs", "q4 = 64 * 32", diagnosis="262144"),
+    S("quiz.q5", "string", "q5 = 'A, C, D'"),
+    S("quiz.q5", "set", "q5 = {'d', 'c', 'a'}"),
+    S("quiz.q5", "misses C @ A", "q5 = ['a', 'c']", diagnosis="inner sizes agree"),
+    S("quiz.q6", "int", "q6 = 0"),
+    S("quiz.q6", "one", "q6 = 1.0", diagnosis="zero dot product"),
+    S("quiz.q6", "a string", "q6 = 'zero'", diagnosis="expected a number"),
+)
+
+CORPORA = (
+    Corpus("01_linear_algebra", "linear_algebra.ipynb", LINEAR_ALGEBRA),
+    Corpus("01_linear_algebra", "quiz.ipynb", QUIZ),
+)

@@ -1,0 +1,43 @@
+"""Build students from the reference notebooks plus one corpus solution."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from corpus import Corpus, Solution
+
+from dlmath.course import source_dir
+from dlmath.engine.student import LocalStudent, exec_cells
+from dlmath.notebooks import grade_calls, read, student_sources
+
+
+@cache
+def points_of(assignment: str, notebook: str) -> dict[str, float]:
+    """Exercise id -> points, from the graded cells of the source notebook."""
+    nb = read(source_dir() / assignment / notebook)
+    return {c.exercise_id: c.points for c in grade_calls(nb)}
+
+
+@cache
+def reference_sources(assignment: str, notebook: str) -> tuple[str, ...]:
+    return tuple(student_sources(read(source_dir() / assignment / notebook)))
+
+
+def student_with(corpus: Corpus, solution: Solution | None) -> LocalStudent:
+    """The reference notebook with one function (or answer) replaced by `solution`."""
+    sources = list(reference_sources(corpus.assignment, corpus.notebook))
+    if solution is not None:
+        sources.append(solution.source)
+    namespace: dict = {"__name__": "__main__"}
+    problems = exec_cells(sources, namespace)
+    assert not problems[: len(sources) - 1], problems
+    return LocalStudent(namespace, sources)
+
+
+def exercise_id(corpus: Corpus, solution: Solution) -> str:
+    return f"{corpus.assignment}/{solution.function}"
+
+
+def reference_path(corpus: Corpus) -> Path:
+    return source_dir() / corpus.assignment / corpus.notebook

@@ -1,0 +1,52 @@
+"""Every grader against its corpus: right answers keep full marks, mistakes lose points
+with the right diagnosis, and the reference solutions score the maximum."""
+
+from __future__ import annotations
+
+import pytest
+from corpus import all_corpora
+from graders_support import exercise_id, points_of, student_with
+
+from dlmath.engine.report import render
+from dlmath.engine.runner import run_exercise
+
+CORPORA = all_corpora()
+CASES = [(c, s) for c in CORPORA for s in c.solutions]
+NOTEBOOKS = sorted({(c.assignment, c.notebook) for c in CORPORA})
+
+
+@pytest.mark.parametrize("assignment, notebook", NOTEBOOKS, ids=lambda v: str(v))
+def test_reference_scores_full_marks(assignment, notebook):
+    corpus = next(c for c in CORPORA if (c.assignment, c.notebook) == (assignment, notebook))
+    student = student_with(corpus, None)
+    for exercise, points in points_of(assignment, notebook).items():
+        result = run_exercise(exercise, student, points)
+        assert result.score == points, render(result)
+
+
+@pytest.mark.parametrize("corpus, solution", CASES,
+                         ids=[f"{c.assignment}-{s.id}" for c, s in CASES])
+def test_corpus_solution(corpus, solution):
+    exercise = exercise_id(corpus, solution)
+    points = points_of(corpus.assignment, corpus.notebook)[exercise]
+    result = run_exercise(exercise, student_with(corpus, solution), points)
+    feedback = render(result)
+    if solution.correct:
+        assert result.score == points, feedback
+    else:
+        assert result.score < points, f"{solution.name} kept full marks:\n{feedback}"
+        assert solution.diagnosis in feedback, feedback
+
+
+def test_every_graded_function_has_a_corpus():
+    """At least two right and four wrong solutions for every exercise with a corpus."""
+    for corpus in CORPORA:
+        for exercise in points_of(corpus.assignment, corpus.notebook):
+            function = exercise.partition("/")[2]
+            mine = [s for s in corpus.solutions if s.function == function]
+            if function.startswith("quiz."):
+                assert any(not s.correct for s in mine), f"{exercise}: no wrong answer"
+                continue
+            right = sum(s.correct for s in mine)
+            wrong = len(mine) - right
+            assert right >= 2 and wrong >= 4, f"{exercise}: {right} right, {wrong} wrong"
