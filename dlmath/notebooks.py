@@ -63,8 +63,11 @@ def grade_calls(nb: NotebookNode, where: str = "notebook") -> list[GradeCall]:
             continue
         call = parse_grade_call(cell.source, f"{where}, cell {index}")
         if call is not None:
-            grade_id = nbgrader(cell).get("grade_id", f"cell-{index}")
-            calls.append(GradeCall(grade_id, call[0], call[1]))
+            meta = nbgrader(cell)
+            if float(meta.get("points", -1)) != call[1]:
+                raise NotebookError(f"{where}, cell {index}: grade(..., points={call[1]:g}) but "
+                                    f"the cell's nbgrader points are {meta.get('points')}")
+            calls.append(GradeCall(meta.get("grade_id", f"cell-{index}"), call[0], call[1]))
     return calls
 
 
@@ -103,6 +106,27 @@ def load_student(paths: Iterable[Path], cell_seconds: float = 30.0) -> LocalStud
     student = LocalStudent(namespace, sources)
     student.problems = exec_cells(sources, namespace, cell_seconds=cell_seconds)  # type: ignore[attr-defined]
     return student
+
+
+def solution_code(source: str) -> str:
+    """A source solution cell as a student who solved it would write it: markers removed."""
+    return "\n".join(line for line in source.splitlines()
+                     if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line)
+
+
+def reference_solutions(nb: NotebookNode) -> dict[str, str]:
+    """grade id -> the instructor's solution, for every solution cell of a source notebook."""
+    return {nbgrader(c)["grade_id"]: solution_code(c.source) for c in nb.cells
+            if nbgrader(c).get("solution")}
+
+
+def fill_solutions(nb: NotebookNode, code_by_grade_id: dict[str, str]) -> NotebookNode:
+    """Write answers into a student's copy: each solution cell named in the dict is replaced."""
+    for cell in nb.cells:
+        grade_id = nbgrader(cell).get("grade_id")
+        if nbgrader(cell).get("solution") and grade_id in code_by_grade_id:
+            cell.source = code_by_grade_id[grade_id]
+    return nb
 
 
 # --- building cells (for authoring tools and tests) --------------------------------------

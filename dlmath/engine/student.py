@@ -36,7 +36,7 @@ STUDENT_FILENAME_PREFIX = "<cell"
 
 @dataclass
 class CallLimits:
-    seconds_per_call: float = 10.0
+    seconds_per_call: float = 5.0
 
 
 class Student(Protocol):

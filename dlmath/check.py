@@ -1,0 +1,67 @@
+"""`dlmath check NOTEBOOK`: grade one notebook in this process and report per exercise.
+
+For a student checking their work or an instructor trying a notebook: the code runs here,
+unsealed, with the same graders and points as autograding.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from dlmath.course import source_dir
+from dlmath.engine.results import ExerciseResult
+from dlmath.engine.runner import failed_exercise, run_exercise
+from dlmath.engine.student import LocalStudent, exec_cells
+from dlmath.notebooks import GradeCall, NotebookError, grade_calls, read, student_sources
+
+
+@dataclass
+class NotebookReport:
+    notebook: str
+    exercises: list[ExerciseResult]
+    problems: list[str]  # cells that failed to run
+
+    @property
+    def score(self) -> float:
+        return round(sum(e.score for e in self.exercises), 6)
+
+    @property
+    def possible(self) -> float:
+        return sum(e.possible for e in self.exercises)
+
+    def to_dict(self) -> dict:
+        return {"notebook": self.notebook, "score": self.score, "possible": self.possible,
+                "problems": self.problems, "exercises": [asdict(e) for e in self.exercises]}
+
+
+def find_grade_calls(path: Path, assignment: str | None = None) -> list[GradeCall]:
+    """The graded cells of a notebook: its own (a source notebook) or its source's."""
+    own = grade_calls(read(path), str(path))
+    if own:
+        return own
+    candidates = [source_dir() / assignment / path.name] if assignment else \
+        [source_dir() / path.parent.name / path.name, *sorted(source_dir().glob(f"*/{path.name}"))]
+    for source in candidates:
+        if source.exists():
+            return grade_calls(read(source), str(source))
+    raise NotebookError(f"{path}: no graded cells, and no source notebook named {path.name} "
+                        f"under {source_dir()} (pass --assignment)")
+
+
+def check_notebook(path: Path, assignment: str | None = None) -> NotebookReport:
+    calls = find_grade_calls(path, assignment)
+    sources = student_sources(read(path))
+    os.environ.setdefault("MPLBACKEND", "Agg")  # plots render off screen
+    namespace: dict = {"__name__": "__main__"}
+    problems = exec_cells(sources, namespace)
+    student = LocalStudent(namespace, sources)
+    results = []
+    for call in calls:
+        try:
+            results.append(run_exercise(call.exercise_id, student, call.points))
+        except Exception as exc:  # a missing grader is the course's problem: say so
+            results.append(failed_exercise(call.exercise_id, call.points,
+                                           f"could not grade: {type(exc).__name__}: {exc}"))
+    return NotebookReport(str(path), results, problems)

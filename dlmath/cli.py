@@ -1,0 +1,91 @@
+"""The `dlmath` command: a thin layer over the toolkit's functions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from dlmath.engine.report import format_points, render
+
+
+def cmd_release(args: argparse.Namespace, console: Console) -> int:
+    from dlmath.course import release_dir
+    from dlmath.nbgrader.release import check_current, find_leaks, generate
+
+    if args.check:
+        stale = check_current()
+        for path in stale:
+            console.print(f"[red]stale[/]: release/{path}")
+        if stale:
+            console.print("release/ is out of date with source/: run `dlmath release`")
+    else:
+        for path in generate(release_dir()):
+            console.print(f"wrote {path.relative_to(release_dir().parent)}")
+        stale = []
+    leaks = find_leaks()
+    for leak in leaks:
+        console.print(f"[red]leak[/]: {leak}")
+    if not leaks:
+        console.print("leak check: release/ holds no solution, hidden test or answer key")
+    return 1 if stale or leaks else 0
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    from dlmath.check import check_notebook
+
+    report = check_notebook(Path(args.notebook), args.assignment)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, default=float))
+        return 0
+    for problem in report.problems:
+        console.print(f"[yellow]problem running {problem}[/]", markup=False)
+    for exercise in report.exercises:
+        console.print(render(exercise), markup=False, highlight=False)
+    console.print(f"\ntotal: {format_points(report.score)} / {format_points(report.possible)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, console: Console) -> int:
+    from dlmath.demo import run_demo
+
+    run_demo(Path(args.dir) if args.dir else None, args.assignment or None, console=console)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dlmath", description="Auto-graded deep learning math: "
+                                "release, check and grade notebooks with nbgrader.")
+    sub = p.add_subparsers(dest="command", required=True)
+    release = sub.add_parser("release", help="regenerate release/ from source/ and check leaks")
+    release.add_argument("--check", action="store_true",
+                         help="do not write: fail if release/ is stale or leaks")
+    release.set_defaults(run=cmd_release)
+    check = sub.add_parser("check", help="grade one notebook here and print the report")
+    check.add_argument("notebook", help="path to a .ipynb (a student's or a source notebook)")
+    check.add_argument("--assignment", help="assignment id when the folder name is not it")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(run=cmd_check)
+    demo = sub.add_parser("demo", help="a simulated class through the real nbgrader workflow")
+    demo.add_argument("--dir", help="work here instead of a new temporary directory")
+    demo.add_argument("--assignment", action="append",
+                      help="only this assignment (repeatable); default: all released")
+    demo.set_defaults(run=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    console = Console()
+    try:
+        return args.run(args, console)
+    except (ValueError, FileNotFoundError) as exc:  # bad input: a message, not a traceback
+        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""`dlmath demo`: a simulated class goes through the real nbgrader workflow.
+
+In a temporary course with its own exchange and SQLite gradebook, every released
+assignment is generated, released, fetched by each student, answered, submitted,
+collected, autograded, turned into feedback and exported, with the real nbgrader commands.
+The students' answers come from the reference solutions and the mistakes corpus.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dlmath.course import REPO_ROOT, release_dir, source_dir
+from dlmath.nbgrader.course import Course
+from dlmath.notebooks import fill_solutions, is_graded_test, nbgrader, read, reference_solutions
+
+Answers = dict[str, str]  # solution cell grade id -> code
+
+
+@dataclass(frozen=True)
+class SimStudent:
+    id: str
+    story: str  # what this student did, for the table
+    answer: Callable[[str, str], Answers | None]  # (assignment, notebook) -> answers; None: blank
+
+
+def _corpus(assignment: str, notebook: str) -> list:
+    """The corpus solutions of one notebook (tests/corpus, shipped with the repository)."""
+    sys.path.insert(0, str(REPO_ROOT / "tests"))
+    from corpus import all_corpora
+
+    return [s for c in all_corpora() if (c.assignment, c.notebook) == (assignment, notebook)
+            for s in c.solutions]
+
+
+def solution_cell(function: str) -> str:
+    """The grade id of the solution cell that defines `function` (or answers `quiz.qN`)."""
+    return f"{function.partition('.')[2]}_answer" if function.startswith("quiz.") \
+        else f"{function}_solution"
+
+
+def reference(assignment: str, notebook: str) -> Answers:
+    return reference_solutions(read(source_dir() / assignment / notebook))
+
+
+def _with_corpus(pick: Callable[[int, list], object | None]) -> Callable[[str, str], Answers]:
+    """Reference answers with some functions replaced by corpus solutions chosen by `pick`."""
+    def answer(assignment: str, notebook: str) -> Answers:
+        answers = reference(assignment, notebook)
+        functions = sorted({s.function for s in _corpus(assignment, notebook)})
+        for index, function in enumerate(functions):
+            chosen = pick(index, [s for s in _corpus(assignment, notebook)
+                                  if s.function == function])
+            if chosen is not None and solution_cell(function) in answers:
+                answers[solution_cell(function)] = chosen.source
+        return answers
+    return answer
+
+
+def _nth(items: list, n: int):
+    return items[n % len(items)] if items else None
+
+
+def _mistakes(parity: int, n: int) -> Callable[[str, str], Answers]:
+    return _with_corpus(lambda i, sols: _nth([s for s in sols if not s.correct], n)
+                        if i % 2 == parity else None)
+
+
+def _alternatives() -> Callable[[str, str], Answers]:
+    return _with_corpus(lambda i, sols: _nth([s for s in sols if s.correct], i))
+
+
+def _first_function_changed(change: Callable[[str], str]) -> Callable[[str, str], Answers]:
+    def answer(assignment: str, notebook: str) -> Answers:
+        answers = reference(assignment, notebook)
+        first = next((k for k in answers if k.endswith("_solution")), None)
+        if first:
+            answers[first] = change(answers[first])
+        return answers
+    return answer
+
+
+def _syntax_error(code: str) -> str:
+    return code.replace("):", ")", 1)  # a missing colon after the signature
+
+
+def _infinite_loop(code: str) -> str:
+    lines = code.splitlines()
+    body = next(i for i, line in enumerate(lines) if line.startswith("def "))
+    return "\n".join(lines[: body + 1] + ["    while True:", "        pass"] + lines[body + 1:])
+
+
+def _warns(code: str) -> str:
+    lines = code.splitlines()
+    body = next(i for i, line in enumerate(lines) if line.startswith("def "))
+    noisy = "    np.log(np.zeros(1))  # a RuntimeWarning on every call, harmless to the result"
+    return "\n".join(lines[: body + 1] + [noisy] + lines[body + 1:])
+
+
+CLASS = (
+    SimStudent("ada", "the reference solution", reference),
+    SimStudent("ben", "alternative correct solutions", _alternatives()),
+    SimStudent("cleo", "realistic mistakes in half the functions", _mistakes(0, 0)),
+    SimStudent("dev", "other mistakes in the other half", _mistakes(1, 1)),
+    SimStudent("eve", "submitted the blank notebooks", lambda a, n: None),
+    SimStudent("finn", "a syntax error in the first function",
+               _first_function_changed(_syntax_error)),
+    SimStudent("gus", "an infinite loop in the first function",
+               _first_function_changed(_infinite_loop)),
+    SimStudent("hana", "correct, but the first function raises a RuntimeWarning",
+               _first_function_changed(_warns)),
+)
+
+
+def released_assignments() -> list[str]:
+    return sorted(p.name for p in release_dir().iterdir() if p.is_dir())
+
+
+def notebooks_of(assignment: str) -> list[str]:
+    return sorted(p.name for p in (source_dir() / assignment).glob("*.ipynb"))
+
+
+def answer_notebooks(folder: Path, assignment: str, student: SimStudent) -> None:
+    for name in notebooks_of(assignment):
+        answers = student.answer(assignment, name)
+        if answers is None:
+            continue
+        nb = read(folder / name)
+        nbformat.write(fill_solutions(nb, answers), str(folder / name))
+
+
+def run_demo(workdir: Path | None = None, assignments: list[str] | None = None,
+             students: tuple[SimStudent, ...] = CLASS, console: Console | None = None) -> Course:
+    """Run the whole workflow; return the course (its feedback and grades stay on disk)."""
+    console = console or Console()
+    assignments = assignments or released_assignments()
+    base = Path(workdir or tempfile.mkdtemp(prefix="dlmath-demo-"))
+    course = Course.create(base, assignments)
+    started = time.perf_counter()
+    steps = [("generate and release", assignments, lambda a: (course.generate(a),
+                                                              course.release(a))),
+             ("fetch, answer, submit", [(a, s) for a in assignments for s in students],
+              lambda job: _student_works(course, *job)),
+             ("collect", assignments, course.collect),
+             ("autograde", [(a, s.id) for a in assignments for s in students],
+              lambda job: course.autograde(job[0], f"--student={job[1]}")),
+             ("feedback", assignments, course.generate_feedback)]
+    with _progress(console) as progress:
+        for title, jobs, run in steps:
+            task = progress.add_task(title, total=len(jobs))
+            parallel = 2 if title.startswith("fetch") else 1  # the gradebook takes one writer
+            with ThreadPoolExecutor(parallel) as pool:
+                for _ in pool.map(run, jobs):
+                    progress.advance(task)
+        grades = course.export()
+    for assignment in assignments:
+        console.print(grade_table(course, assignment, students))
+    console.print(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")
+    console.print(f"Feedback HTML: {course.root / 'feedback'}/<student>/<assignment>/")
+    console.print(f"Grades CSV:    {grades}")
+    return course
+
+
+def _student_works(course: Course, assignment: str, student: SimStudent) -> None:
+    folder = course.fetch(assignment, student.id)
+    answer_notebooks(folder, assignment, student)
+    course.submit(assignment, student.id)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console)
+
+
+def exercise_columns(assignment: str) -> list[tuple[str, str, str]]:
+    """(notebook, grade id, column title) for every graded cell; quiz questions share one."""
+    columns = []
+    for name in notebooks_of(assignment):
+        for cell in read(source_dir() / assignment / name).cells:
+            if is_graded_test(cell):
+                grade_id = nbgrader(cell)["grade_id"]
+                title = "quiz" if name == "quiz.ipynb" else grade_id.removesuffix("_tests")
+                columns.append((name, grade_id, title))
+    return columns
+
+
+def grade_table(course: Course, assignment: str, students: tuple[SimStudent, ...]) -> Table:
+    """Students x exercises of one assignment, with each student's story and first problem."""
+    columns = exercise_columns(assignment)
+    titles = list(dict.fromkeys(title for _, _, title in columns))
+    table = Table(title=f"{assignment}: points per exercise", title_justify="left")
+    table.add_column("student")
+    for title in titles:
+        table.add_column(title.replace("_", " "), justify="right", max_width=11)
+    table.add_column("total", justify="right")
+    table.add_column("what they did: first problem found", overflow="fold", min_width=30)
+    for student in students:
+        earned, maxima = _scores(course, assignment, student.id, columns)
+        cells = [_cell(earned.get(t), maxima.get(t, 0.0)) for t in titles]
+        total = f"{sum(v for v in earned.values() if v is not None):g}/{sum(maxima.values()):g}"
+        table.add_row(student.id, *cells, total, student.story + _reason(course, assignment,
+                                                                         student))
+    return table
+
+
+def _scores(course: Course, assignment: str, student: str, columns):
+    earned: dict[str, float | None] = {}
+    maxima: dict[str, float] = {}
+    for name in notebooks_of(assignment):
+        try:
+            cells = course.cell_scores(student, assignment, name)
+        except Exception:  # no submission graded: shown as a dash
+            cells = {}
+        points = course.cell_maxima(assignment, name)
+        for notebook, grade_id, title in columns:
+            if notebook == name:
+                maxima[title] = maxima.get(title, 0.0) + points.get(grade_id, 0.0)
+                if grade_id in cells:
+                    earned[title] = round((earned.get(title) or 0.0) + (cells[grade_id] or 0), 2)
+    return earned, maxima
+
+
+def _cell(earned: float | None, maximum: float) -> str:
+    if earned is None:
+        return "-"
+    text = f"{earned:.2f}".rstrip("0").rstrip(".")
+    colour = "green" if earned >= maximum else "red" if earned == 0 else "yellow"
+    return f"[{colour}]{text}[/]"
+
+
+def _reason(course: Course, assignment: str, student: SimStudent) -> str:
+    """The first problem the grader reported for this student in this assignment."""
+    for name in notebooks_of(assignment):
+        path = course.autograded(student.id, assignment, name)
+        if path.exists():
+            reason = first_problem(read(path))
+            if reason:
+                return f": {reason}"
+    return ""
+
+
+def first_problem(nb) -> str:
+    """The first failed check in the grader's feedback, else an error in a student cell."""
+    text = " ".join((_first_error(nb, "SyntaxError") or _first_failed_check(nb)
+                     or _first_error(nb)).split())
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def _first_error(nb, ename: str | None = None) -> str:
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and not is_graded_test(cell) and (
+                    ename is None or output.get("ename") == ename):
+                return f"{output.get('ename')}: {output.get('evalue', '')}"
+    return ""
+
+
+def _first_failed_check(nb) -> str:
+    for cell in nb.cells:
+        if is_graded_test(cell):
+            for output in cell.get("outputs", []):
+                lines = output.get("text", "").splitlines()
+                for line, after in zip(lines, [*lines[1:], ""], strict=False):
+                    if line.startswith("  ✘"):
+                        return after.strip() if after.startswith("      ") else line[4:]
+    return ""
+    return ""

@@ -1,0 +1,1 @@
+"""The nbgrader integration: feedback hygiene, releasing, and driving a course."""
