@@ -84,7 +84,9 @@ def collect_cases(module: ModuleType, part: str = "") -> list[Case]:
 def _expand(name: str, fn: Callable[..., Any]) -> Iterator[Case]:
     marks = getattr(fn, "pytestmark", [])
     weight = next((float(m.args[0]) for m in marks if m.name == "weight"), 1.0)
-    grids = [_parameter_grid(m) for m in reversed(marks) if m.name == "parametrize"]
+    # As pytest does: ids in mark order (the innermost decorator first); the outermost
+    # decorator's parameter varies fastest.
+    grids = [_parameter_grid(m) for m in marks if m.name == "parametrize"]
     doc = inspect.getdoc(fn) or name.removeprefix("test_").replace("_", " ")
     title = doc.splitlines()[0]
     for combo in itertools.product(*grids) if grids else [()]:

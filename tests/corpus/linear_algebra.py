@@ -1,6 +1,7 @@
 """01_linear_algebra: alternative correct solutions and realistic mistakes."""
 
-from corpus import Corpus, Solution as S
+from corpus import Corpus
+from corpus import Solution as S
 
 LINEAR_ALGEBRA = (
     # transpose ---------------------------------------------------------------------------

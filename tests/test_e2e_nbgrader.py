@@ -1,0 +1,98 @@
+"""End to end with the real nbgrader commands: the demo class on 01_linear_algebra.
+
+One temporary course, exchange and gradebook: generate, release, fetch, submit, collect,
+autograde, generate_feedback, export. Then every score is checked against `check`.
+"""
+
+import io
+
+import pytest
+from rich.console import Console
+
+from dlmath.check import check_notebook
+from dlmath.demo import CLASS, run_demo
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+ASSIGNMENT = "01_linear_algebra"
+NOTEBOOKS = ("linear_algebra.ipynb", "quiz.ipynb")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    out = io.StringIO()
+    course = run_demo(tmp_path_factory.mktemp("demo"), [ASSIGNMENT], CLASS,
+                      console=Console(file=out, width=200))
+    course.printed = out.getvalue()
+    return course
+
+
+def total(course, student):
+    return sum(sum(course.cell_scores(student, ASSIGNMENT, nb).values()) for nb in NOTEBOOKS)
+
+
+def possible(course):
+    return sum(sum(course.cell_maxima(ASSIGNMENT, nb).values()) for nb in NOTEBOOKS)
+
+
+def autograded_text(course, student, notebook="linear_algebra.ipynb"):
+    return course.autograded(student, ASSIGNMENT, notebook).read_text()
+
+
+def test_reference_scores_the_maximum(course):
+    assert total(course, "ada") == possible(course) == 28
+
+
+def test_alternative_solutions_keep_full_marks(course):
+    assert total(course, "ben") == possible(course)
+
+
+@pytest.mark.parametrize("student", ["cleo", "dev"])
+def test_partial_credit_matches_check(course, student):
+    for notebook in NOTEBOOKS:
+        graded = course.cell_scores(student, ASSIGNMENT, notebook)
+        report = check_notebook(course.root / "submitted" / student / ASSIGNMENT / notebook)
+        checked = {e.exercise: e.score for e in report.exercises}
+        calls = {e.exercise: e for e in report.exercises}
+        assert len(graded) == len(checked)
+        assert sorted(graded.values()) == pytest.approx(sorted(checked.values()), abs=1e-6), calls
+    assert 0 < total(course, student) < possible(course)
+
+
+def test_runtime_warning_costs_nothing(course):
+    assert total(course, "hana") == possible(course)
+    assert "RuntimeWarning" in autograded_text(course, "hana")
+
+
+def test_infinite_loop_gets_a_grade_and_reason(course):
+    scores = course.cell_scores("gus", ASSIGNMENT, "linear_algebra.ipynb")
+    assert scores["transpose_tests"] == 0 and scores["matmul_tests"] == 3
+    assert "did not finish within" in autograded_text(course, "gus")
+
+
+def test_syntax_error_gets_a_grade_and_reason(course):
+    scores = course.cell_scores("finn", ASSIGNMENT, "linear_algebra.ipynb")
+    assert scores["transpose_tests"] == 0 and scores["dot_tests"] == 2
+    assert "SyntaxError" in autograded_text(course, "finn")
+
+
+def test_blank_notebook_scores_zero_with_reason(course):
+    assert total(course, "eve") == 0
+    assert "NotImplementedError" in autograded_text(course, "eve")
+
+
+def test_feedback_hides_grader_internals(course):
+    pages = list((course.root / "feedback").rglob("*.html"))
+    assert len(pages) == len(CLASS) * len(NOTEBOOKS)
+    for page in pages:
+        html = page.read_text()
+        for secret in ("HIDDEN TESTS", "dlmath.grade", "autograders", "site-packages/dlmath",
+                       "test_transpose.py", "expect_close"):
+            assert secret not in html, f"{page} shows {secret!r}"
+    assert "checks passed" in (course.feedback("cleo", ASSIGNMENT) / "linear_algebra.html"
+                               ).read_text()
+
+
+def test_export_and_table(course):
+    rows = course.grades()
+    assert {r["student_id"] for r in rows} == {s.id for s in CLASS}
+    assert "ada" in course.printed and "Grades CSV" in course.printed

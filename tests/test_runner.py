@@ -1,0 +1,94 @@
+"""The in-process runner: pytest marks expanded, weights, timeouts, grader failures."""
+
+import textwrap
+
+import pytest
+
+from dlmath.engine.runner import collect_cases, load_grader, run_exercise
+from dlmath.engine.student import CallLimits, LocalStudent, exec_cells
+
+GRADER = '''
+import pytest
+from dlmath.engine.compare import expect_close
+from dlmath.engine.results import note
+
+
+@pytest.mark.parametrize("x", [1.0, 2.0, pytest.param(3.0, id="three")])
+@pytest.mark.parametrize("k", [10, 20])
+def test_scale(student, x, k):
+    """scales {x} by {k}"""
+    expect_close(student.scale(x, k), x * k)
+
+
+@pytest.mark.weight(4)
+def test_zero(student):
+    expect_close(student.scale(0.0, 5), 0.0)
+    note("zero stays zero")
+
+
+def test_grader_bug(student):
+    return [][1]
+'''
+
+
+@pytest.fixture
+def graders(tmp_path, monkeypatch):
+    folder = tmp_path / "99_demo"
+    folder.mkdir()
+    (folder / "test_scale.py").write_text(GRADER)
+    monkeypatch.setenv("DLMATH_AUTOGRADERS", str(tmp_path))
+    return tmp_path
+
+
+def student(code: str) -> LocalStudent:
+    namespace: dict = {}
+    exec_cells([textwrap.dedent(code)], namespace)
+    return LocalStudent(namespace, [code], CallLimits(0.3))
+
+
+def test_parametrize_expands_like_pytest(graders):
+    cases = collect_cases(load_grader("99_demo/scale"))
+    ids = [c.id for c in cases]
+    assert len(cases) == 6 + 2
+    assert "test_scale[10-three]" in ids
+    assert cases[0].title == "scales 1.0 by 10"
+    assert next(c for c in cases if c.id == "test_zero").weight == 4
+
+
+def test_weights_and_grader_errors(graders):
+    result = run_exercise("99_demo/scale", student("def scale(x, k):\n    return x * k"), 11)
+    assert [c.outcome for c in result.cases][-1] == "error"
+    assert "could not be checked: IndexError" in result.cases[-1].message
+    assert result.score == 10.0  # 6 + 4 of 11 weights
+    assert next(c for c in result.cases if c.group == "test_zero").message == "zero stays zero"
+
+
+def test_timeout_stops_the_rest_of_the_exercise(graders):
+    looping = student("def scale(x, k):\n    while True:\n        pass")
+    result = run_exercise("99_demo/scale", looping, 11)
+    assert result.score == 0
+    assert "did not finish" in result.cases[0].message
+    assert all(c.message.startswith("not run") for c in result.cases[1:])
+
+
+def test_bad_exercise_ids_rejected():
+    for bad in ["../x/y", "noslash", "01/../../etc"]:
+        with pytest.raises((ValueError, FileNotFoundError)):
+            load_grader(bad)
+
+
+def test_same_cases_as_pytest_collects():
+    """The graders are real pytest modules: pytest and the runner see the same cases."""
+    import subprocess
+    import sys
+
+    from dlmath.course import autograders_dir
+
+    folder = autograders_dir() / "01_linear_algebra"
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
+                           "no:cacheprovider", str(folder)], capture_output=True, text=True,
+                          cwd=autograders_dir().parent)
+    collected = {line.split("::", 1)[1] for line in done.stdout.splitlines() if "::" in line}
+    ours = {f"{c.id}" for path in sorted(folder.glob("test_*.py"))
+            for c in collect_cases(load_grader(f"01_linear_algebra/{path.stem[5:]}"))}
+    assert collected and collected == ours

@@ -1,0 +1,95 @@
+"""The local student: calls, errors, in-place edits, warnings, time limits, plain data."""
+
+import numpy as np
+import pytest
+
+from dlmath.engine.errors import (
+    InputModified,
+    MissingFunction,
+    StudentRaised,
+    StudentTimeout,
+    WrongReturnType,
+)
+from dlmath.engine.student import CallLimits, LocalStudent, exec_cells
+
+
+def student(code: str, seconds: float = 5.0) -> LocalStudent:
+    namespace: dict = {}
+    assert exec_cells(["import numpy as np", code], namespace) == []
+    return LocalStudent(namespace, ["import numpy as np", code], CallLimits(seconds))
+
+
+def test_call_returns_plain_copy():
+    s = student("def f(x):\n    return x * 2")
+    assert np.array_equal(s.f(np.ones(2)), [2.0, 2.0])
+
+
+def test_missing_function():
+    with pytest.raises(MissingFunction, match="not defined"):
+        student("x = 1").f(1)
+
+
+def test_exception_is_reported_with_line():
+    with pytest.raises(StudentRaised) as err:
+        student("def f(x):\n    return x / 0").f(1)
+    assert err.value.type_name == "ZeroDivisionError" and err.value.is_a("ArithmeticError")
+    assert "line 2" in str(err.value)
+
+
+def test_in_place_modification_detected():
+    with pytest.raises(InputModified, match="argument 1"):
+        student("def f(x):\n    x[0] = 5\n    return x").f(np.zeros(3))
+
+
+def test_warnings_recorded_not_printed(capfd):
+    s = student("def f(x):\n    return np.log(x)")
+    s.f(np.zeros(1))
+    assert any("RuntimeWarning" in w for w in s.warnings)
+    assert capfd.readouterr().err == ""
+
+
+def test_prints_swallowed(capfd):
+    student("import sys\ndef f():\n    print('hi'); sys.stderr.write('err')\n    return 1").f()
+    out = capfd.readouterr()
+    assert out.out == "" and out.err == ""
+
+
+def test_infinite_loop_times_out():
+    with pytest.raises(StudentTimeout, match="did not finish within 0.2 s"):
+        student("def f():\n    while True:\n        pass", seconds=0.2).f()
+
+
+def test_loop_catching_exception_still_stops():
+    code = ("def f():\n    while True:\n        try:\n            pass\n"
+            "        except Exception:\n            pass")
+    with pytest.raises(StudentTimeout):
+        student(code, seconds=0.2).f()
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("import torch\ndef f():\n    return torch.zeros(2)", "torch.Tensor"),
+    ("def f():\n    return object()", "a object"),
+    ("def f():\n    return np.array([None])", "dtype object"),
+    ("def f():\n    return {1: 2}", "keys are not all strings"),
+])
+def test_non_plain_results_rejected(code, expected):
+    with pytest.raises(WrongReturnType, match=expected):
+        student(code).f()
+
+
+def test_subclass_result_becomes_base_ndarray():
+    result = student("def f():\n    return np.ma.masked_array([1.0, 2.0])").f()
+    assert type(result) is np.ndarray
+
+
+def test_value_of_a_variable():
+    assert student("q1 = (2, 3)").value("q1") == (2, 3)
+    with pytest.raises(MissingFunction):
+        student("x = 1").value("q1")
+
+
+def test_exec_cells_reports_each_broken_cell():
+    problems = exec_cells(["def f(:\n  pass", "raise ValueError('boom')", "x = 1"], {})
+    assert problems[0].startswith("cell 1: SyntaxError")
+    assert problems[1] == "cell 2: ValueError: boom"
+    assert len(problems) == 2
