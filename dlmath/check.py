@@ -22,6 +22,11 @@ class NotebookReport:
     notebook: str
     exercises: list[ExerciseResult]
     problems: list[str]  # cells that failed to run
+    grade_ids: list[str]  # the graded cell of each exercise, in the same order
+
+    def by_cell(self) -> dict[str, float]:
+        """grade cell id -> score, comparable with the gradebook."""
+        return dict(zip(self.grade_ids, (e.score for e in self.exercises), strict=True))
 
     @property
     def score(self) -> float:
@@ -64,4 +69,4 @@ def check_notebook(path: Path, assignment: str | None = None) -> NotebookReport:
         except Exception as exc:  # a missing grader is the course's problem: say so
             results.append(failed_exercise(call.exercise_id, call.points,
                                            f"could not grade: {type(exc).__name__}: {exc}"))
-    return NotebookReport(str(path), results, problems)
+    return NotebookReport(str(path), results, problems, [c.grade_id for c in calls])

@@ -1,0 +1,37 @@
+"""End to end through the real nbgrader autograde for every released assignment after 01:
+the reference solutions score the maximum and a student with realistic mistakes scores
+exactly what `check` reports, notebook by notebook."""
+
+import io
+
+import pytest
+from rich.console import Console
+
+from dlmath.check import check_notebook
+from dlmath.demo import CLASS, notebooks_of, released_assignments, run_demo
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+ASSIGNMENTS = [a for a in released_assignments() if a != "01_linear_algebra"]
+STUDENTS = tuple(s for s in CLASS if s.id in ("ada", "cleo"))
+NOTEBOOKS = [(a, nb) for a in ASSIGNMENTS for nb in notebooks_of(a)]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    if not ASSIGNMENTS:
+        pytest.skip("no assignment after 01 is released yet")
+    return run_demo(tmp_path_factory.mktemp("course"), ASSIGNMENTS, STUDENTS,
+                    console=Console(file=io.StringIO()))
+
+
+@pytest.mark.parametrize("assignment, notebook", NOTEBOOKS, ids=lambda v: str(v))
+def test_reference_scores_the_maximum(course, assignment, notebook):
+    scores = course.cell_scores("ada", assignment, notebook)
+    assert scores == course.cell_maxima(assignment, notebook)
+
+
+@pytest.mark.parametrize("assignment, notebook", NOTEBOOKS, ids=lambda v: str(v))
+def test_mistakes_score_what_check_reports(course, assignment, notebook):
+    graded = course.cell_scores("cleo", assignment, notebook)
+    report = check_notebook(course.root / "submitted" / "cleo" / assignment / notebook)
+    assert graded == pytest.approx(report.by_cell(), abs=1e-6)
