@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,5 @@ def _no_home_writes(tmp_path_factory: pytest.TempPathFactory) -> None:
                      ("MPLCONFIGDIR", "mpl")]:
         os.environ[var] = str(base / sub)
     os.environ["JUPYTER_PLATFORM_DIRS"] = "1"
+    # nbgrader runs `alembic` from PATH when it creates a gradebook.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"

@@ -24,14 +24,26 @@ def reference_sources(assignment: str, notebook: str) -> tuple[str, ...]:
     return tuple(student_sources(read(source_dir() / assignment / notebook)))
 
 
+@cache
+def reference_namespace(assignment: str, notebook: str) -> dict:
+    """The reference notebook run once (its experiments and plots take seconds)."""
+    namespace: dict = {"__name__": "__main__"}
+    problems = exec_cells(list(reference_sources(assignment, notebook)), namespace)
+    assert not problems, problems
+    return namespace
+
+
 def student_with(corpus: Corpus, solution: Solution | None) -> LocalStudent:
-    """The reference notebook with one function (or answer) replaced by `solution`."""
+    """The reference notebook with one function (or answer) replaced by `solution`.
+
+    The solution runs in a copy of the reference namespace, so the other reference
+    functions keep calling each other: each grader is tested on its own function.
+    """
     sources = list(reference_sources(corpus.assignment, corpus.notebook))
+    namespace = dict(reference_namespace(corpus.assignment, corpus.notebook))
     if solution is not None:
         sources.append(solution.source)
-    namespace: dict = {"__name__": "__main__"}
-    problems = exec_cells(sources, namespace)
-    assert not problems[: len(sources) - 1], problems
+        assert exec_cells([solution.source], namespace) == [] or not solution.correct
     return LocalStudent(namespace, sources)
 
 

@@ -150,7 +150,8 @@ def run_exercise(exercise_id: str, student: Student, points: float) -> ExerciseR
         results.append(replace(result, group=case.id.partition("[")[0]))
     student.trace(False)
     scored, score = score_cases(results, points)
-    notes = tuple(f"your code raised a warning: {w}" for w in student.warnings[warnings_before:])
+    raised = dict.fromkeys(student.warnings[warnings_before:])  # each distinct one, in order
+    notes = tuple(f"your code raised a warning: {w}" for w in raised)
     return ExerciseResult(exercise_id, scored, score, float(points), notes)
 
 

@@ -32,6 +32,7 @@ from dlmath.engine.forbidden import traced_call
 from dlmath.engine.plain import to_plain
 
 STUDENT_FILENAME_PREFIX = "<cell"
+MAX_WARNINGS = 1000  # every warning is recorded (graders count them), up to this many
 
 
 @dataclass
@@ -122,6 +123,10 @@ def _arg_label(value: Any) -> str:
             np.array2string(value, separator=", ", precision=4)
     if callable(value):
         return getattr(value, "__name__", "f")
+    items = value.values() if isinstance(value, dict) else value
+    if isinstance(value, (list, tuple, dict)) and len(value) > 0 and not all(
+            isinstance(v, (int, float, str, bool)) for v in items):
+        return f"<{type(value).__name__} of {len(value)}>"  # containers of arrays: no repr
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -177,16 +182,15 @@ def _student_line(exc: BaseException) -> str:
 def capture_student(warning_log: list[str]) -> Iterator[None]:
     """Swallow what student code prints and record its warnings: nothing reaches stderr."""
     sink = io.StringIO()
+    # Underflow to 0 is what stable formulas rely on (exp(-2000) == 0.0), not a fault.
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(sink), \
-            contextlib.redirect_stderr(sink), np.errstate(all="warn"):
+            contextlib.redirect_stderr(sink), np.errstate(all="warn", under="ignore"):
         warnings.simplefilter("always")
         try:
             yield
         finally:
-            for w in caught:
-                text = f"{w.category.__name__}: {w.message}"
-                if text not in warning_log:
-                    warning_log.append(text)
+            room = MAX_WARNINGS - len(warning_log)
+            warning_log += [f"{w.category.__name__}: {w.message}" for w in caught[:max(room, 0)]]
 
 
 class _Alarm(BaseException):

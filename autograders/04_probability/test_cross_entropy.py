@@ -1,0 +1,69 @@
+"""cross_entropy(logits, targets): as F.cross_entropy, integer targets, mean over the batch."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from dlmath.engine.compare import FLOAT64, expect_close
+from dlmath.engine.inputs import SEEDS, normal, rng
+from dlmath.engine.references import reference
+from dlmath.engine.stability import stable_call
+
+SIZES = [(4, 3), (3, 5), (1, 4), (8, 10), (5, 2)]
+STABLE = ("compute log-softmax with log-sum-exp (subtract the max) instead of taking the log "
+          "of softmax: exp overflows and log(0) is -inf")
+
+
+@reference
+def torch_ce(logits, targets):
+    return F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(targets)).item()
+
+
+@reference
+def mistakes(logits, targets):
+    n = len(targets)
+    logp = torch.log_softmax(torch.from_numpy(logits), dim=-1).numpy()
+    return {"summing over the batch instead of averaging": n * torch_ce(logits, targets),
+            "forgetting the minus sign": -torch_ce(logits, targets),
+            "averaging over every entry (dividing by N·C) instead of over the batch":
+                torch_ce(logits, targets) / logits.shape[1],
+            "picking logp[:, targets] (an N × N block) instead of logp[np.arange(N), targets]":
+                -float(np.mean(logp[:, targets]))}
+
+
+def classes(seed, n, c):
+    return rng(seed + 100).integers(0, c, size=n)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: "N{}-C{}".format(*s))
+def test_matches_torch(student, size, seed):
+    """matches F.cross_entropy with N, C = {size} (seed {seed})"""
+    n, c = size
+    logits, targets = normal(seed, n, c, scale=2.0), classes(seed, n, c)
+    expect_close(student.cross_entropy(logits, targets), torch_ce(logits, targets),
+                 tol=FLOAT64, what=f"cross_entropy of logits {logits.shape}",
+                 known_mistakes=mistakes(logits, targets))
+
+
+def test_confident_and_right(student):
+    """a confident right prediction costs almost nothing, a confident wrong one a lot"""
+    logits = np.array([[10.0, 0.0, 0.0], [0.0, 10.0, 0.0]])
+    targets = np.array([0, 2])
+    expect_close(student.cross_entropy(logits, targets), torch_ce(logits, targets),
+                 tol=FLOAT64, what="cross_entropy of a right and a wrong confident guess",
+                 known_mistakes=mistakes(logits, targets))
+
+
+@pytest.mark.weight(2)
+@pytest.mark.parametrize("case", ["target on the max", "target far below"])
+def test_stable(student, case):
+    """no overflow, NaN or warning with logits up to ±1e3 ({case})"""
+    logits = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 999.0, 1000.0]])
+    targets = {"target on the max": np.array([0, 2]),
+               "target far below": np.array([1, 0])}[case]
+    got = stable_call(student, "cross_entropy", logits, targets, hint=STABLE)
+    expect_close(got, torch_ce(logits, targets), tol=FLOAT64,
+                 what=f"cross_entropy of logits ±1e3 ({case})",
+                 known_mistakes=mistakes(logits, targets))

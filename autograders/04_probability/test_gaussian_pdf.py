@@ -1,0 +1,57 @@
+"""gaussian_pdf(x, mu, sigma): exp of Normal(mu, sigma).log_prob(x)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from dlmath.engine.compare import FLOAT64, expect_close
+from dlmath.engine.inputs import SEEDS, normal, uniform
+from dlmath.engine.references import reference
+
+PARAMS = [(0.0, 1.0), (2.5, 0.3), (-1.0, 4.0)]
+
+
+@reference
+def torch_pdf(x, mu, sigma):
+    dist = torch.distributions.Normal(torch.as_tensor(mu, dtype=torch.float64),
+                                      torch.as_tensor(sigma, dtype=torch.float64))
+    return dist.log_prob(torch.from_numpy(x)).exp().numpy()
+
+
+@reference
+def mistakes(x, mu, sigma):
+    pdf = torch_pdf(x, mu, sigma)
+    return {"forgetting the 1/sigma factor": pdf * sigma,
+            "dividing by 2π sigma instead of √(2π) sigma": pdf / math.sqrt(2 * math.pi),
+            "using sigma as the variance": torch_pdf(x, mu, np.sqrt(sigma)),
+            "forgetting to divide (x - mu)² by sigma²": pdf * np.exp(
+                0.5 * ((x - mu) / sigma) ** 2 - 0.5 * (x - mu) ** 2)}
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+@pytest.mark.parametrize("mu, sigma", PARAMS)
+@pytest.mark.parametrize("shape", [(7,), (3, 4)])
+def test_matches_torch(student, shape, mu, sigma, seed):
+    """matches exp of Normal({mu}, {sigma}).log_prob on shape {shape} (seed {seed})"""
+    x = mu + normal(seed, *shape, scale=2.0 * sigma)
+    expect_close(student.gaussian_pdf(x, mu, sigma), torch_pdf(x, mu, sigma), tol=FLOAT64,
+                 what=f"gaussian_pdf(x, {mu}, {sigma}) of shape {shape}",
+                 known_mistakes=mistakes(x, mu, sigma))
+
+
+def test_broadcasts_parameters(student):
+    """mu and sigma may be arrays that broadcast with x, as in torch"""
+    x = normal(3, 3, 4)
+    mu, sigma = normal(4, 4), uniform(5, 4, low=0.5, high=2.0)
+    expect_close(student.gaussian_pdf(x, mu, sigma), torch_pdf(x, mu, sigma), tol=FLOAT64,
+                 what="gaussian_pdf with mu and sigma of shape (4,)",
+                 known_mistakes=mistakes(x, mu, sigma))
+
+
+def test_peak(student):
+    """the peak of N(0, 1) is 1/√(2π) ≈ 0.3989"""
+    x = np.array([0.0])
+    expect_close(student.gaussian_pdf(x, 0.0, 1.0), torch_pdf(x, 0.0, 1.0), tol=FLOAT64,
+                 what="gaussian_pdf(0, 0, 1)", known_mistakes=mistakes(x, 0.0, 1.0))

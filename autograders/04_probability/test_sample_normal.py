@@ -1,0 +1,79 @@
+"""sample_normal(mu, sigma, size, rng): Box-Muller from uniforms, tested statistically.
+
+False failures: each distribution case runs three tests (standard deviation, mean,
+Kolmogorov-Smirnov), each failing a correct sampler with probability at most DELTA (see
+dlmath/engine/stats.py for the inequalities). By the union bound a correct implementation
+fails this grader with probability at most FALSE_FAILURE_BOUND = 3 * 3 * 1e-11 = 9e-11,
+under 1e-9. The rng checks cannot fail a correct sampler: repeating a continuous draw has
+probability 0.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from dlmath.engine.forbidden import Forbidden
+from dlmath.engine.stats import expect_draws, expect_normal, expect_rng_honoured
+
+DELTA = 1e-11
+# (mu, sigma, size, seed): 40 000 draws each.
+DISTRIBUTIONS = [(0.0, 1.0, (40_000,), 10), (2.5, 0.5, (200, 200), 11),
+                 (-3.0, 3.0, (40, 25, 40), 12)]
+FALSE_FAILURE_BOUND = len(DISTRIBUTIONS) * 3 * DELTA
+SEED_OFFSET = 0  # the project's tests replay the grader with other seeds
+FORBIDDEN = Forbidden("sample_normal", ("rng.normal", "rng.standard_normal", "np.random"))
+
+
+def generator(seed):
+    return np.random.default_rng(SEED_OFFSET + seed)
+
+
+def torch_normal_cdf(mu, sigma):
+    dist = torch.distributions.Normal(torch.tensor(mu, dtype=torch.float64),
+                                      torch.tensor(sigma, dtype=torch.float64),
+                                      validate_args=False)
+    return lambda x: dist.cdf(torch.from_numpy(x)).numpy()
+
+
+def draws(student, mu, sigma, size, seed):
+    shape = (size,) if isinstance(size, int) else size
+    return expect_draws(student.sample_normal(mu, sigma, size, generator(seed)), shape,
+                        what=f"sample_normal({mu}, {sigma}, {size!r}, rng)")
+
+
+@pytest.mark.weight(3)
+@pytest.mark.parametrize("mu, sigma, size, seed", DISTRIBUTIONS,
+                         ids=[f"N({m},{s})" for m, s, _, _ in DISTRIBUTIONS])
+def test_distribution(student, mu, sigma, size, seed):
+    """draws follow torch.distributions.Normal({mu}, {sigma}): std, mean, KS test"""
+    x = draws(student, mu, sigma, size, seed)
+    expect_normal(x, mu, sigma, cdf=torch_normal_cdf(mu, sigma), delta=DELTA,
+                  what=f"sample_normal({mu}, {sigma}, {size}, rng)",
+                  known_stds={"forgetting the 2 in √(-2 ln u)": sigma / math.sqrt(2),
+                              "scaling by sigma² instead of sigma": sigma**2,
+                              "forgetting to scale by sigma": 1.0})
+
+
+@pytest.mark.parametrize("size", [7, (3, 5), (2, 3, 3), (1,)], ids=str)
+def test_shape(student, size):
+    """returns float64 draws of the requested size {size} (odd counts too)"""
+    draws(student, 1.0, 2.0, size, seed=20)
+
+
+def test_rng_honoured(student):
+    """draws come from rng: same seed, same draws; another seed or call, other draws"""
+    rng = generator(30)
+    first = student.sample_normal(0.0, 1.0, (4, 5), rng)
+    next_call = student.sample_normal(0.0, 1.0, (4, 5), rng)
+    again = draws(student, 0.0, 1.0, (4, 5), seed=30)
+    other_seed = draws(student, 0.0, 1.0, (4, 5), seed=31)
+    expect_rng_honoured(first, again, other_seed, next_call, "sample_normal")
+
+
+@pytest.mark.weight(9)
+def test_no_forbidden_calls(student):
+    """builds normal draws from uniforms, without rng.normal, rng.standard_normal, np.random"""
+    student.sample_normal(0.0, 1.0, 10, generator(50))
+    FORBIDDEN.check(student.sources, student.traced)

@@ -1,0 +1,63 @@
+"""standardize(X, eps=1e-5): per feature over the batch, as F.batch_norm(training=True)."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from dlmath.engine.compare import FLOAT64, expect_close
+from dlmath.engine.inputs import SEEDS, normal, uniform
+from dlmath.engine.references import reference
+
+SIZES = [(8, 3), (5, 7), (4, 4), (100, 2)]
+
+
+@reference
+def torch_batch_norm(X, eps=1e-5):
+    return F.batch_norm(torch.from_numpy(X), None, None, training=True, eps=eps).numpy()
+
+
+@reference
+def mistakes(X, eps=1e-5):
+    mean, var = X.mean(axis=0), X.var(axis=0)
+    row_mean, row_var = X.mean(axis=1, keepdims=True), X.var(axis=1, keepdims=True)
+    return {
+        "standardizing each example (axis=1) instead of each feature (axis=0)":
+            (X - row_mean) / np.sqrt(row_var + eps),
+        "the unbiased variance (n - 1); batch norm divides by n":
+            (X - mean) / np.sqrt(X.var(axis=0, ddof=1) + eps),
+        "adding eps to the standard deviation instead of the variance":
+            (X - mean) / (np.sqrt(var) + eps),
+        "one mean and variance over the whole array": (X - X.mean()) / np.sqrt(X.var() + eps),
+    }
+
+
+def features(seed, n, d):
+    """Features on different scales and offsets, as raw inputs are."""
+    return uniform(seed + 7, d, low=-10.0, high=10.0) + normal(seed, n, d) * uniform(
+        seed + 8, d, low=0.1, high=5.0)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: "N{}-D{}".format(*s))
+def test_matches_torch(student, size, seed):
+    """matches F.batch_norm(training=True) without affine, N, D = {size} (seed {seed})"""
+    X = features(seed, *size)
+    expect_close(student.standardize(X), torch_batch_norm(X), tol=FLOAT64,
+                 what=f"standardize of X {X.shape}", known_mistakes=mistakes(X))
+
+
+def test_eps_inside_the_root(student):
+    """eps is added to the variance (eps=0.5, a feature of variance about 1)"""
+    X = features(3, 6, 3)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    expect_close(student.standardize(X, eps=0.5), torch_batch_norm(X, 0.5), tol=FLOAT64,
+                 what="standardize(X, eps=0.5)", known_mistakes=mistakes(X, 0.5))
+
+
+def test_constant_feature(student):
+    """a constant feature becomes 0, not NaN (eps keeps the division finite)"""
+    X = features(4, 6, 3)
+    X[:, 1] = 3.0
+    expect_close(student.standardize(X), torch_batch_norm(X), tol=FLOAT64,
+                 what="standardize of X with a constant feature", known_mistakes=mistakes(X))
