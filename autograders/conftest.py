@@ -6,12 +6,19 @@ The `student` fixture is the reference solution from `source/` (or the notebook 
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from dlmath.engine.student import LocalStudent
 from dlmath.notebooks import load_student
+
+
+# The notebooks' plot cells run here: keep matplotlib's cache out of the home directory.
+os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "dlmath-matplotlib"))
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,3 +71,35 @@ def reference(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def clear_cache() -> None:
     _CACHE.clear()
+
+
+def dump_cache(path: Path) -> None:
+    """Write the cache for other processes, encoded without pickle."""
+    from dlmath.sealed.codec import encode
+
+    entries, buffers = [], []
+    for (name, digest), value in _CACHE.items():
+        tree, parts = encode(value)
+        entries.append([name, digest, tree, len(buffers), len(parts)])
+        buffers += parts
+    header = json.dumps({"entries": entries, "sizes": [len(b) for b in buffers]}).encode()
+    with open(path, "wb") as f:
+        f.write(len(header).to_bytes(8, "little") + header)
+        for buffer in buffers:
+            f.write(buffer)
+
+
+def load_cache(path: Path) -> int:
+    """Add the entries written by `dump_cache` (a trusted file); return how many."""
+    from dlmath.sealed.codec import decode
+
+    data = memoryview(Path(path).read_bytes())
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(bytes(data[8:8 + size]))
+    offsets, position = [], 8 + size
+    for n in header["sizes"]:
+        offsets.append(data[position:position + n])
+        position += n
+    for name, digest, tree, first, count in header["entries"]:
+        _CACHE[(name, digest)] = decode(tree, offsets[first:first + count])
+    return len(header["entries"])

@@ -1,0 +1,59 @@
+"""sigmoid(x) = 1 / (1 + exp(-x)), as torch.sigmoid: stable, no warning for |x| up to 1e3."""
+
+import numpy as np
+import pytest
+import torch
+
+from dlmath.engine.calculus_checks import expect_matches, expect_no_warning
+from dlmath.engine.compare import FLOAT64
+from dlmath.engine.inputs import SEEDS, normal
+from dlmath.engine.references import reference
+
+SHAPES = [(7,), (3, 4), (2, 3, 2)]
+LARGE = np.array([-1000.0, -710.0, -100.0, -36.0, -1.0, 0.0, 1.0, 36.0, 100.0, 710.0, 1000.0])
+OVERFLOW_HINT = ("exp of a large number overflows; use exp(-|x|), which never exceeds 1: "
+                 "1 / (1 + exp(-x)) for x >= 0 and exp(x) / (1 + exp(x)) for x < 0. Note that "
+                 "np.where computes both branches for every entry")
+
+
+@reference
+def torch_sigmoid(x):
+    return torch.sigmoid(torch.from_numpy(x)).numpy()
+
+
+@np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader
+def mistakes(x):
+    return {"sigmoid(-x) (the minus sign in exp(-x) is missing)": torch_sigmoid(-x),
+            "tanh(x) instead of the sigmoid": np.tanh(x)}
+
+
+@pytest.mark.weight(5)
+def test_no_overflow_warning(student):
+    """raises no overflow warning for x from -1000 to 1000"""
+    expect_no_warning(student, lambda: student.sigmoid(LARGE), f"sigmoid({LARGE.tolist()})",
+                      OVERFLOW_HINT)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_matches_torch(student, shape, seed):
+    """matches torch.sigmoid on shape {shape} (seed {seed})"""
+    x = normal(seed, *shape, scale=4.0)
+    expect_matches(student.sigmoid(x), torch_sigmoid(x), tol=FLOAT64,
+                   what=f"sigmoid of shape {shape}", mistakes=mistakes(x))
+
+
+@pytest.mark.weight(2)
+def test_large_inputs(student):
+    """gives 0 and 1 (not NaN) for x = -1000 and 1000"""
+    expect_matches(student.sigmoid(LARGE), torch_sigmoid(LARGE), tol=FLOAT64,
+                   what=f"sigmoid({LARGE.tolist()})", mistakes=mistakes(LARGE))
+
+
+def test_zero(student):
+    """sigmoid(0) = 0.5, and sigmoid(-x) = 1 - sigmoid(x)"""
+    x = normal(5, 6, scale=3.0)
+    expect_matches(student.sigmoid(np.zeros(3)), np.full(3, 0.5), tol=FLOAT64,
+                   what="sigmoid of zeros")
+    expect_matches(student.sigmoid(-x), 1.0 - torch_sigmoid(x), tol=FLOAT64,
+                   what="sigmoid(-x) against 1 - sigmoid(x)")

@@ -1,0 +1,51 @@
+"""sigmoid_derivative(x): d sigmoid / dx = sigmoid(x) (1 - sigmoid(x)), against autograd."""
+
+import numpy as np
+import pytest
+import torch
+
+from dlmath.engine.calculus_checks import expect_matches
+from dlmath.engine.compare import FLOAT64
+from dlmath.engine.inputs import SEEDS, normal
+from dlmath.engine.references import reference
+
+SHAPES = [(7,), (3, 4), (2, 3, 2)]
+LARGE = np.array([-1000.0, -710.0, -100.0, -36.0, 0.0, 36.0, 100.0, 710.0, 1000.0])
+
+
+@reference
+def torch_sigmoid_grad(x):
+    t = torch.tensor(x, requires_grad=True)
+    torch.sigmoid(t).sum().backward()
+    return t.grad.numpy()
+
+
+@np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader
+def mistakes(x):
+    s = torch.sigmoid(torch.from_numpy(x)).numpy()
+    return {"x (1 - x) (the formula in terms of the output sigmoid(x), applied to the input x)":
+            x * (1 - x),
+            "1 - sigmoid(x)^2 (the tanh formula)": 1 - s**2,
+            "sigmoid(x) itself, not its derivative": s}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_matches_autograd(student, shape, seed):
+    """matches autograd of torch.sigmoid on shape {shape} (seed {seed})"""
+    x = normal(seed, *shape, scale=3.0)
+    expect_matches(student.sigmoid_derivative(x), torch_sigmoid_grad(x), tol=FLOAT64,
+                   what=f"sigmoid_derivative of shape {shape}", mistakes=mistakes(x))
+
+
+def test_peak_at_zero(student):
+    """is 1/4 at x = 0, its largest value"""
+    expect_matches(student.sigmoid_derivative(np.zeros(2)), np.full(2, 0.25), tol=FLOAT64,
+                   what="sigmoid_derivative at 0", mistakes=mistakes(np.zeros(2)))
+
+
+@pytest.mark.weight(2)
+def test_large_inputs(student):
+    """is about 0 (not NaN) for |x| up to 1000"""
+    expect_matches(student.sigmoid_derivative(LARGE), torch_sigmoid_grad(LARGE), tol=FLOAT64,
+                   what=f"sigmoid_derivative({LARGE.tolist()})", mistakes=mistakes(LARGE))
