@@ -9,8 +9,26 @@ c.CourseDirectory.release_directory = "release"
 # A student who deletes a test cell (or its metadata) still gets it graded.
 c.OverwriteCells.add_missing_cells = True
 
-# Per cell. Hidden grade calls stop each student call after 5 s themselves (an infinite loop
-# costs one call, not the cell), so this only bounds top-level code.
+# Submissions are graded sealed: student cells run in a confined worker process, and each
+# graded cell is graded here, outside it (dlmath/nbgrader/sealed_execute.py). This list is
+# nbgrader's own with SealedExecute in the place of Execute.
+c.Autograde.autograde_preprocessors = [
+    "dlmath.nbgrader.sealed_execute.SealedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# The worker's limits (defaults in dlmath/sealed/limits.py), for example:
+c.SealedExecute.call_seconds = 5  # each call of a student function
+c.SealedExecute.cell_seconds = 30  # each student cell, like Execute.timeout
+c.SealedExecute.memory_bytes = 2 * 1024**3
+
+# Only for the in-kernel path (stock Execute, e.g. instructors running source/ notebooks):
+# hidden grade calls stop each student call after 5 s themselves, so this bounds top-level
+# code.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 

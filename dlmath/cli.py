@@ -56,6 +56,36 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace, console: Console) -> int:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from dlmath.nbgrader.batch import grade_assignment
+
+    columns = (TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(args.assignment, total=None)
+
+        def advance(_: str, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        summary = grade_assignment(Path(args.course), args.assignment, args.student or None,
+                                   args.workers, args.force, advance)
+    console.print(f"graded {len(summary.graded)} submissions ({summary.notebooks} notebooks), "
+                  f"skipped {len(summary.skipped)} unchanged, failed {len(summary.failed)}, "
+                  f"in {summary.seconds:.1f} s")
+    for name, why in summary.failed:
+        console.print(f"[red]failed[/] {name}: {why}", highlight=False)
+    return 1 if summary.failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dlmath", description="Auto-graded deep learning math: "
                                 "release, check and grade notebooks with nbgrader.")
@@ -69,6 +99,15 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--assignment", help="assignment id when the folder name is not it")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(run=cmd_check)
+    grade = sub.add_parser("grade", help="autograde every collected submission in parallel, "
+                           "as nbgrader autograde would (run in the course directory)")
+    grade.add_argument("assignment")
+    grade.add_argument("--student", action="append", help="only this student (repeatable)")
+    grade.add_argument("--workers", type=int, help="parallel workers (default: the cores)")
+    grade.add_argument("--force", action="store_true",
+                       help="regrade submissions that have not changed since the last run")
+    grade.add_argument("--course", default=".", help="the course directory (default: here)")
+    grade.set_defaults(run=cmd_grade)
     demo = sub.add_parser("demo", help="a simulated class through the real nbgrader workflow")
     demo.add_argument("--dir", help="work here instead of a new temporary directory")
     demo.add_argument("--assignment", action="append",

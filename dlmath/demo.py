@@ -108,6 +108,41 @@ def _warns(code: str) -> str:
     return "\n".join(lines[: body + 1] + [noisy] + lines[body + 1:])
 
 
+FORGER = """
+# Forge the grade: neuter the hidden test cells, fake the output, silence numpy's checks.
+try:
+    get_ipython().input_transformers_post.append(
+        lambda lines: ["1e9\\n"] if any("dlmath" in line for line in lines) else lines)
+except NameError:
+    pass
+import numpy.testing
+numpy.testing.assert_allclose = lambda *args, **kwargs: None
+print("All tests passed! Score: 100/100")
+"""
+
+THIEF = """
+# Read the answer key and the gradebook, then delete them.
+import glob, os
+import dlmath
+repo = os.path.dirname(os.path.dirname(dlmath.__file__))
+for path in [repo + "/autograders/01_linear_algebra/test_quiz.py", repo + "/gradebook.db",
+             *glob.glob("/tmp/*/*/gradebook.db")]:
+    try:
+        print(open(path, "rb").read(80))
+        os.remove(path)
+    except OSError as err:
+        print("blocked:", type(err).__name__)
+"""
+
+
+def _hostile(payload: str) -> Callable[[str, str], Answers]:
+    """The payload in the first solution cell, whose function just returns None."""
+    def change(code: str) -> str:
+        signature = next(line for line in code.splitlines() if line.startswith("def "))
+        return payload.strip() + "\n\n" + signature + "\n    return None\n"
+    return _first_function_changed(change)
+
+
 CLASS = (
     SimStudent("ada", "the reference solution", reference),
     SimStudent("ben", "alternative correct solutions", _alternatives()),
@@ -120,6 +155,10 @@ CLASS = (
                _first_function_changed(_infinite_loop)),
     SimStudent("hana", "correct, but the first function raises a RuntimeWarning",
                _first_function_changed(_warns)),
+    SimStudent("mallory", "hostile: tries to forge her grade (an input transformer, a fake "
+               "score, a patched numpy)", _hostile(FORGER)),
+    SimStudent("oscar", "hostile: reads the answer key and deletes the gradebook",
+               _hostile(THIEF)),
 )
 
 
@@ -153,8 +192,7 @@ def run_demo(workdir: Path | None = None, assignments: list[str] | None = None,
              ("fetch, answer, submit", [(a, s) for a in assignments for s in students],
               lambda job: _student_works(course, *job)),
              ("collect", assignments, course.collect),
-             ("autograde", [(a, s.id) for a in assignments for s in students],
-              lambda job: course.autograde(job[0], f"--student={job[1]}")),
+             ("autograde (sealed)", assignments, course.autograde),
              ("feedback", assignments, course.generate_feedback)]
     with _progress(console) as progress:
         for title, jobs, run in steps:

@@ -10,6 +10,7 @@ import pytest
 from rich.console import Console
 
 from dlmath.check import check_notebook
+from dlmath.course import PACKAGE_DIR, autograders_dir
 from dlmath.demo import CLASS, run_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -82,7 +83,8 @@ def test_feedback_hides_grader_internals(course):
     assert len(pages) == len(CLASS) * len(NOTEBOOKS)
     for page in pages:
         html = page.read_text()
-        for secret in ("HIDDEN TESTS", "dlmath.grade", "autograders", "site-packages/dlmath",
+        # (A hostile student's own code may spell out paths; that is their text, not ours.)
+        for secret in ("HIDDEN TESTS", "dlmath.grade", str(autograders_dir()), str(PACKAGE_DIR),
                        "test_transpose.py", "expect_close"):
             assert secret not in html, f"{page} shows {secret!r}"
     assert "checks passed" in (course.feedback("cleo", ASSIGNMENT) / "linear_algebra.html"
@@ -93,3 +95,18 @@ def test_export_and_table(course):
     rows = course.grades()
     assert {r["student_id"] for r in rows} == {s.id for s in CLASS}
     assert "ada" in course.printed and "Grades CSV" in course.printed
+
+
+@pytest.mark.parametrize("student", ["mallory", "oscar"])
+def test_hostile_students_earn_only_their_honest_functions(course, student):
+    scores = course.cell_scores(student, ASSIGNMENT, "linear_algebra.ipynb")
+    assert scores["transpose_tests"] == 0  # the function under attack returns None
+    assert total(course, student) == possible(course) - 2
+
+
+def test_hostile_students_harm_nobody(course):
+    assert course.gradebook.exists()
+    assert total(course, "ada") == possible(course)
+    assert "blocked: PermissionError" in autograded_text(course, "oscar")
+    quiz = course.cell_scores("oscar", ASSIGNMENT, "quiz.ipynb")
+    assert sum(quiz.values()) == 6  # the answer key was neither read nor changed

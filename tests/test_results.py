@@ -38,3 +38,10 @@ def test_rounding_never_exceeds_points():
 def test_bad_input_rejected(cases, points):
     with pytest.raises(ValueError):
         score_cases(cases, points)
+
+
+def test_partial_credit_of_a_gated_case():
+    gated = CaseResult("c", "passed", "", 2.0, credit=0.5)
+    assert score_cases([gated, case("passed", 2)], 4.0)[1] == 3.0
+    with pytest.raises(ValueError):
+        score_cases([CaseResult("c", "passed", "", 1.0, credit=1.5)], 1.0)

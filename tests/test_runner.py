@@ -92,3 +92,15 @@ def test_same_cases_as_pytest_collects():
     ours = {f"{c.id}" for path in sorted(folder.glob("test_*.py"))
             for c in collect_cases(load_grader(f"01_linear_algebra/{path.stem[5:]}"))}
     assert collected and collected == ours
+
+
+def test_forbidden_check_is_worth_only_what_the_function_earns():
+    """Returning None uses no forbidden call, and earns nothing for it."""
+    lazy = student("def transpose(A):\n    return None")
+    assert run_exercise("01_linear_algebra/transpose", lazy, 2).score == 0
+    half = student("import numpy as np\ndef transpose(A):\n"
+                   "    return np.array([[A[i][j] for i in range(A.shape[0])]\n"
+                   "                     for j in range(A.shape[1])]) if A.shape[0] > 1 else A")
+    result = run_exercise("01_linear_algebra/transpose", half, 2)
+    forbidden = next(c for c in result.cases if c.group == "test_no_forbidden_calls")
+    assert forbidden.passed and 0 < forbidden.credit < 1 and 0 < result.score < 2

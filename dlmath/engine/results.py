@@ -16,6 +16,7 @@ class CaseResult:
     weight: float
     points: float = 0.0  # filled in by `score_cases`
     group: str = ""  # the grader function the case came from
+    credit: float = 1.0  # the share of its weight a passed case earns (a gated check < 1)
 
     @property
     def passed(self) -> bool:
@@ -66,9 +67,12 @@ def score_cases(cases: list[CaseResult], possible: float) -> tuple[tuple[CaseRes
     if not cases or total == 0:
         return tuple(cases), 0.0
     scored = tuple(
-        CaseResult(c.case, c.outcome, c.message, c.weight, possible * c.weight / total, c.group)
+        CaseResult(c.case, c.outcome, c.message, c.weight, possible * c.weight / total, c.group,
+                   c.credit)
         for c in cases
     )
-    earned = sum(c.weight for c in cases if c.passed)
+    if any(not 0 <= c.credit <= 1 for c in cases):
+        raise ValueError("case credit must be within [0, 1]")
+    earned = sum(c.weight * c.credit for c in cases if c.passed)
     score = min(possible, round(possible * earned / total, 6))
     return scored, score

@@ -149,10 +149,31 @@ def run_exercise(exercise_id: str, student: Student, points: float) -> ExerciseR
             result = replace(result, message=result.message[len("timeout: "):])
         results.append(replace(result, group=case.id.partition("[")[0]))
     student.trace(False)
+    if forbidden is not None:
+        results = gate_forbidden_check(results)
     scored, score = score_cases(results, points)
     raised = dict.fromkeys(student.warnings[warnings_before:])  # each distinct one, in order
     notes = tuple(f"your code raised a warning: {w}" for w in raised)
     return ExerciseResult(exercise_id, scored, score, float(points), notes)
+
+
+FORBIDDEN_CHECK = "test_no_forbidden_calls"
+
+
+def gate_forbidden_check(results: list[CaseResult]) -> list[CaseResult]:
+    """"Built without X" is worth only as much as the function works: its credit is the
+    share of the other checks' weight that passed (a function returning None earns none)."""
+    others = [r for r in results if r.group != FORBIDDEN_CHECK]
+    total = sum(r.weight for r in others)
+    share = sum(r.weight for r in others if r.passed) / total if total else 0.0
+    gated = []
+    for r in results:
+        if r.group == FORBIDDEN_CHECK and r.passed and share < 1:
+            r = replace(r, credit=share, message=(
+                f"no forbidden calls: worth {share:.0%} of its points, the share of the other "
+                "checks that passed"))
+        gated.append(r)
+    return gated
 
 
 def run_case(case: Case, student: Student) -> CaseResult:

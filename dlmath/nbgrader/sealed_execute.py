@@ -1,0 +1,126 @@
+"""SealedExecute: the nbgrader preprocessor that grades a submission without trusting it.
+
+It takes the place of nbgrader's `Execute` in `Autograde.autograde_preprocessors`, so plain
+`nbgrader autograde` and the formgrader's Autograde button grade sealed. The student's code
+cells run in order in a confined worker and their outputs are recorded as a kernel would
+record them. Each graded test cell is never run as code: its `dlmath.grade(...)` call is
+read, the exercise is graded here (the trusted process) against the worker's `student`,
+and this preprocessor writes the cell's feedback and score itself, so nothing the
+student's code prints or patches can forge them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float, Integer
+
+from dlmath.engine.report import render
+from dlmath.engine.results import ExerciseResult
+from dlmath.engine.runner import failed_exercise, run_exercise
+from dlmath.notebooks import NotebookError, is_graded_test, nbgrader, parse_grade_call
+from dlmath.sealed.forkserver import fork_server
+from dlmath.sealed.limits import SealedLimits
+from dlmath.sealed.student import Submission, open_submission, report_missing
+
+_DEFAULTS = SealedLimits()
+
+
+def _limit_trait(name: str):
+    default = getattr(_DEFAULTS, name)
+    trait = Integer if isinstance(default, int) else Float
+    return trait(default, help=f"SealedLimits.{name}").tag(config=True)
+
+
+class SealedExecute(NbGraderPreprocessor):
+    """Run student cells in a sealed worker; grade test cells in this process."""
+
+    # Every SealedLimits field, settable as c.SealedExecute.<name> in nbgrader_config.py.
+    call_seconds = _limit_trait("call_seconds")
+    call_cpu_seconds = _limit_trait("call_cpu_seconds")
+    cell_seconds = _limit_trait("cell_seconds")
+    notebook_seconds = _limit_trait("notebook_seconds")
+    notebook_cpu_seconds = _limit_trait("notebook_cpu_seconds")
+    memory_bytes = _limit_trait("memory_bytes")
+    processes = _limit_trait("processes")
+    output_bytes = _limit_trait("output_bytes")
+    file_bytes = _limit_trait("file_bytes")
+    result_bytes = _limit_trait("result_bytes")
+    grace_seconds = _limit_trait("grace_seconds")
+
+    def limits(self) -> SealedLimits:
+        return SealedLimits(**{f.name: getattr(self, f.name) for f in fields(SealedLimits)})
+
+    def preprocess(self, nb, resources):
+        scratch = released_files(resources)
+        server = fork_server(protected=course_paths(resources))
+        with open_submission(nb, scratch, self.limits(), server=server) as submission:
+            for line in report_missing(submission.protections):
+                self.log.debug("missing protection: %s", line)
+            count = record_cells(nb, submission)
+            for index, cell in enumerate(nb.cells):
+                if is_graded_test(cell):
+                    count += 1
+                    grade_cell(cell, submission, f"cell {index}", count)
+        return nb, resources
+
+
+def course_paths(resources: dict) -> list[str]:
+    """This course's private folders and gradebook: no worker may see them. nbgrader runs
+    preprocessors from the course root."""
+    root = Path.cwd()
+    paths = [root / name for name in ("source", "submitted", "autograded", "feedback",
+                                      "release", "gradebook.db", ".git")]
+    db_url = resources.get("nbgrader", {}).get("db_url", "")
+    if db_url.startswith("sqlite:///"):
+        paths.append(Path(db_url.removeprefix("sqlite:///")).resolve())
+    return sorted({str(p) for p in paths})
+
+
+def released_files(resources: dict) -> list[Path]:
+    """Files beside the notebook other than notebooks: data a submission may read."""
+    folder = Path(resources.get("metadata", {}).get("path") or ".")
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".ipynb"
+                  and not p.name.startswith(".") and p.name != "timestamp.txt")
+
+
+def record_cells(nb, submission: Submission) -> int:
+    """Put each student cell's outputs where a kernel would; return the last count."""
+    count = 0
+    for run in submission.cells:
+        cell = nb.cells[run.index]
+        cell.outputs = [nbformat.from_dict(o) for o in run.outputs]
+        cell.execution_count = run.execution_count
+        count = max(count, run.execution_count or 0)
+    return count
+
+
+def grade_cell(cell, submission: Submission, where: str, count: int) -> None:
+    points = float(nbgrader(cell).get("points", 0))
+    result = grade_exercise(cell.source, submission, points, where)
+    cell.execution_count = count
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=render(result) + "\n"),
+        nbformat.v4.new_output("execute_result", data={"text/plain": repr(result.score)},
+                               execution_count=count),
+    ]
+
+
+def grade_exercise(source: str, submission: Submission, points: float, where: str
+                   ) -> ExerciseResult:
+    try:
+        call = parse_grade_call(source, where)
+    except NotebookError as exc:
+        return failed_exercise("?", points, str(exc))
+    if call is None:  # never run instructor test code next to student code: grade it zero
+        return failed_exercise("?", points, f"{where}: this graded cell has no dlmath.grade "
+                               "call, which sealed grading needs")
+    exercise_id, _ = call
+    try:
+        return run_exercise(exercise_id, submission.student(), points)
+    except Exception as exc:  # a grader that cannot load costs the cell, with the reason
+        return failed_exercise(exercise_id, points, f"could not grade: {type(exc).__name__}: "
+                               f"{exc}")

@@ -1,0 +1,277 @@
+"""The fork server: a clean interpreter, warm with numpy, that forks confined workers.
+
+The grader starts it with `python -I -B -c <boot>` (so the same as `python -m
+dlmath.sealed.forkserver <fd>`), never by forking itself: the grader holds torch, the
+graders and the references, and a worker must find none of them in its memory. Its
+environment is a short allowlist; it imports numpy, matplotlib and the engine's public
+modules, enters its own user and PID namespaces, and then serves on a control socket:
+- {"op": "spawn", "spec"} with a socket attached -> forks a worker on that socket and
+  answers {"op": "spawned", "pid"} with a pidfd of the worker attached;
+- {"op": "status", "pid"} (after the grader killed the worker, or saw it exit) ->
+  {"op": "status", "status": <wait status or None>}.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from dlmath.sealed import codec, sandbox
+
+PRELOAD = ("numpy", "numpy.random", "numpy.testing", "dlmath.callables",
+           "dlmath.engine.student", "dlmath.sealed.cells", "dlmath.sealed.worker")
+PRELOAD_IF_INSTALLED = ("matplotlib", "matplotlib.pyplot", "matplotlib.backends.backend_agg")
+CONTROL_BYTES = 2**20
+START_SECONDS = 60.0
+REQUEST_SECONDS = 10.0
+_BOOT = ("import sys; sys.path.append(sys.argv[3]); "
+         "from dlmath.sealed.forkserver import main; main(int(sys.argv[1]), sys.argv[2])")
+
+
+# --- the server process --------------------------------------------------------------------
+
+def _preload() -> None:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for name in PRELOAD:
+        importlib.import_module(name)
+    for name in PRELOAD_IF_INSTALLED:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            break
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.show = sys.modules["dlmath.sealed.cells"].show  # type: ignore[attr-defined]
+        figure = pyplot.figure()  # draw once: fonts and the PNG writer load here, not in
+        figure.gca().set_title("warm")  # every worker
+        figure.savefig(io.BytesIO(), format="png")
+        pyplot.close(figure)
+
+
+def python_paths() -> list[str]:
+    """The directories the Python installation imports from: the worker may read them."""
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths = [sysconfig.get_path(n) for n in ("stdlib", "platstdlib", "purelib", "platlib")]
+    paths += [p for p in sys.path if any(sandbox._within(p, root) for root in prefixes)]
+    return [p for p in dict.fromkeys(paths) if p and os.path.isdir(p)]
+
+
+class Server:
+    def __init__(self, control: socket.socket, protections: list[sandbox.Protection],
+                 read_paths: list[str], hidden: list[str]):
+        self.control = control
+        self.protections = [p.to_list() for p in protections]
+        self.read_paths, self.hidden = read_paths, hidden
+        self.statuses: dict[int, int] = {}
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGCHLD, self._reap)
+        codec.send(self.control, {"op": "hello", "protections": self.protections,
+                                  "modules": sorted(sys.modules)})
+        while True:
+            fds: list[int] = []
+            try:
+                header, _ = codec.receive(self.control, CONTROL_BYTES, fds=fds)
+            except EOFError:
+                return
+            if header["op"] == "spawn":
+                self.spawn(header["spec"], fds[0])
+            elif header["op"] == "status":
+                codec.send(self.control, {"op": "status", "status": self.status(header["pid"])})
+
+    def spawn(self, spec: dict[str, Any], sock_fd: int) -> None:
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.close(sock_fd)
+            codec.send(self.control, {"op": "failed", "error": f"fork: {exc}"})
+            return
+        if pid == 0:
+            code = 70  # EX_SOFTWARE: the worker's own code failed
+            try:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                self.control.close()
+                from dlmath.sealed import worker
+
+                worker.main(sock_fd, spec, self.read_paths, self.hidden, self.protections)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(sock_fd)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError as exc:  # it died at once, and was reaped already
+            codec.send(self.control, {"op": "failed", "error": f"the worker died: {exc}"})
+            return
+        codec.send(self.control, {"op": "spawned", "pid": pid}, fds=[pidfd])
+        os.close(pidfd)
+
+    def _reap(self, *_: Any) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.statuses[pid] = status
+            if len(self.statuses) > 10_000:
+                self.statuses.pop(next(iter(self.statuses)))
+
+    def status(self, pid: int) -> int | None:
+        if pid not in self.statuses:
+            try:
+                _, self.statuses[pid] = os.waitpid(pid, 0)  # asked only once it is dead
+            except ChildProcessError:  # reaped meanwhile by _reap, or never ours
+                pass
+        return self.statuses.pop(pid, None)
+
+
+def main(control_fd: int, protected_json: str = "[]") -> None:
+    control = socket.socket(fileno=control_fd)
+    sandbox.die_with_parent()
+    _preload()
+    protected = [os.path.realpath(p) for p in json.loads(protected_json)]
+    reads = sandbox.read_paths(python_paths(), protected)
+    hidden = [p for p in protected if os.path.exists(p)]
+    protections = sandbox.server_namespaces()
+    if protections[1].active:  # the next child is PID 1 of the new namespace: it serves
+        child = os.fork()
+        if child:
+            control.close()
+            _, status = os.waitpid(child, 0)
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+        sandbox.die_with_parent()
+    Server(control, protections, reads, hidden).serve()
+
+
+# --- the grader's handle on it ---------------------------------------------------------------
+
+def server_environment() -> dict[str, str]:
+    """An allowlist: nothing else of the grader's environment reaches the server."""
+    from dlmath.sealed.worker import ENVIRONMENT
+
+    env = dict(ENVIRONMENT, HOME=os.environ.get("HOME", "/"))
+    if "MPLCONFIGDIR" in os.environ:  # where matplotlib's font cache already is
+        env["MPLCONFIGDIR"] = os.environ["MPLCONFIGDIR"]
+    return env
+
+
+def default_protected() -> list[str]:
+    """What must never be readable: the course's graders, sources, history and grades."""
+    from dlmath.course import autograders_dir, course_root, source_dir
+
+    root = course_root()
+    return [str(p) for p in (autograders_dir(), source_dir(), root / ".git",
+                             root / "gradebook.db", root / "submitted", root / "autograded",
+                             root / "feedback")]
+
+
+class ServerError(RuntimeError):
+    """The fork server failed to fork, or is gone (it never runs student code)."""
+
+
+class ForkServer:
+    def __init__(self, protected: list[str] | None = None):
+        """`protected`: paths no worker may see, in addition to `default_protected()`."""
+        ours, theirs = socket.socketpair()
+        package_parent = str(Path(__file__).resolve().parents[2])
+        log = os.environ.get("DLMATH_SEALED_LOG")
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-c", _BOOT, str(theirs.fileno()),
+             json.dumps(default_protected() + [str(p) for p in protected or ()]),
+             package_parent],
+            pass_fds=[theirs.fileno()], env=server_environment(), cwd="/",
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(log, "ab") if log else subprocess.DEVNULL, start_new_session=True)
+        theirs.close()
+        self.control = ours
+        self.lock = threading.Lock()
+        hello = self._receive(START_SECONDS)
+        self.protections = [sandbox.Protection(*p) for p in hello["protections"]]
+        self.modules: list[str] = hello["modules"]
+
+    def _receive(self, seconds: float, fds: list[int] | None = None) -> dict:
+        try:
+            header, _ = codec.receive(self.control, CONTROL_BYTES, time.monotonic() + seconds,
+                                      fds)
+        except (EOFError, TimeoutError, OSError, codec.ProtocolError) as exc:
+            self.close()
+            raise ServerError(f"the sealed fork server stopped answering: {exc!r}") from None
+        return header
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def spawn(self, spec: dict[str, Any]) -> tuple[socket.socket, int, int]:
+        """A new worker: (its socket, a pidfd, its pid in the server's namespace)."""
+        ours, theirs = socket.socketpair()
+        with self.lock:
+            try:
+                codec.send(self.control, {"op": "spawn", "spec": spec}, fds=[theirs.fileno()])
+            except OSError as exc:
+                raise ServerError(f"the sealed fork server is gone: {exc}") from None
+            finally:
+                theirs.close()
+            fds: list[int] = []
+            header = self._receive(REQUEST_SECONDS, fds)
+        if header.get("op") != "spawned" or len(fds) != 1:
+            ours.close()
+            raise ServerError(f"the sealed fork server could not start a worker: "
+                              f"{header.get('error', header)}")
+        return ours, fds[0], int(header["pid"])
+
+    def exit_status(self, pid: int) -> int | None:
+        with self.lock:
+            codec.send(self.control, {"op": "status", "pid": pid})
+            return self._receive(REQUEST_SECONDS)["status"]
+
+    def close(self) -> None:
+        self.control.close()
+        if self.alive:
+            self.process.kill()
+        self.process.wait()
+
+
+_server: ForkServer | None = None
+_server_owner = 0  # the pid that started it: a forked grader must not share its socket
+_server_protected: list[str] | None = None
+_server_lock = threading.Lock()
+
+
+def fork_server(protected: list[str] | None = None) -> ForkServer:
+    """The fork server of this process, started on first use and again if it died.
+    `protected`: paths no worker may see besides `default_protected()`; the nbgrader
+    integration adds its course directory's gradebook, submissions and feedback."""
+    global _server, _server_owner, _server_protected
+    with _server_lock:
+        wanted = protected if protected is not None else _server_protected
+        if _server is None or _server_owner != os.getpid() or not _server.alive or (
+                wanted != _server_protected):
+            if _server is not None and _server_owner == os.getpid():
+                _server.close()
+            _server, _server_owner, _server_protected = ForkServer(wanted), os.getpid(), wanted
+    return _server
+
+
+@atexit.register
+def _close_server() -> None:
+    if _server is not None and _server_owner == os.getpid():
+        _server.close()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "[]")

@@ -1,0 +1,450 @@
+"""Sealed grading: a submission's cells run in confined workers; graders see a `student`.
+
+    with open_submission(nb, scratch_files, limits) as sub:
+        for run in sub.cells:                  # what each student cell showed
+            nb.cells[run.index].outputs = run.outputs
+            nb.cells[run.index].execution_count = run.execution_count
+        result = run_exercise(exercise_id, sub.student(), points)
+
+A call that hangs is killed and fails with StudentTimeout; one that kills its worker fails
+with StudentCrashed, and so does every later call of that exercise. The next exercise
+(`run_exercise` calls `student.trace` when it starts) gets a fresh worker that re-runs the
+cells, except the ones that hung or crashed a worker. Every limit is in SealedLimits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from dlmath.engine.errors import (
+    InputModified,
+    MissingFunction,
+    StudentCrashed,
+    StudentError,
+    StudentRaised,
+    StudentTimeout,
+    WrongReturnType,
+)
+from dlmath.engine.plain import to_plain
+from dlmath.engine.student import MAX_WARNINGS, StudentBase, call_label
+from dlmath.notebooks import is_graded_test
+from dlmath.sealed import codec
+from dlmath.sealed.channel import Worker, WorkerDied, WorkerTimedOut
+from dlmath.sealed.forkserver import ForkServer, ServerError, fork_server
+from dlmath.sealed.limits import SealedLimits
+from dlmath.sealed.outputs import clean_outputs
+from dlmath.sealed.sandbox import Protection
+
+log = logging.getLogger("dlmath.sealed")
+START_SECONDS = 30.0
+MAX_TEXT = 2000  # characters kept of a warning or an error message from a worker
+_ERRORS = {cls.__name__: cls for cls in (StudentError, StudentTimeout, StudentCrashed,
+                                         MissingFunction, WrongReturnType, InputModified)}
+_reported: set[str] = set()
+
+
+def report_missing(protections: list[Protection]) -> list[str]:
+    """Log each missing protection once per process; return them all as lines."""
+    missing = [p for p in protections if not p.active]
+    for p in missing:
+        if p.name not in _reported:
+            _reported.add(p.name)
+            log.warning("sealed grading runs without %s here: %s", p.name, p.detail)
+    return [f"{p.name}: {p.detail}" for p in missing]
+
+
+@dataclass
+class CellRun:
+    """One student code cell: where it is, what it showed, and what went wrong."""
+
+    index: int  # in nb.cells (in the source list for open_sources)
+    number: int  # 1-based among the student's cells: "<cell 3>" in tracebacks
+    outputs: list[NotebookNode] = field(default_factory=list)
+    execution_count: int | None = None
+    problem: str = ""  # one line when the cell failed or did not run
+
+
+class WorkerStartFailed(RuntimeError):
+    """No worker could be started: a fault of this machine, not of the submission."""
+
+
+class Submission:
+    """One student's notebook, graded sealed. Use through `open_submission`."""
+
+    def __init__(self, sources: list[str], indices: Iterable[int], limits: SealedLimits,
+                 scratch: str, server: ForkServer | None = None, figures: bool = True):
+        self.sources, self.limits, self.scratch = sources, limits, scratch
+        self.figures = figures  # draw matplotlib figures as PNG outputs
+        self.shared_server = server is None
+        self.server = server or fork_server()
+        self.cells = [CellRun(index, n) for n, index in enumerate(indices, start=1)]
+        self.started = time.monotonic()
+        self.cpu_spent = 0.0  # by workers that have ended
+        self.skipped: set[int] = set()  # cells that hung or crashed a worker
+        self.worker: Worker | None = None
+        self.dead: StudentError | None = None  # why this exercise has no worker
+        self.protections: list[Protection] = list(self.server.protections)
+        self.missing: list[str] = []
+        self._seq = itertools.count(1)
+        self._count = itertools.count(1)  # execution counts, as a kernel numbers cells
+        self._student: SealedStudent | None = None
+        self.closed = False
+
+    @property
+    def problems(self) -> list[str]:
+        return [c.problem for c in self.cells if c.problem]
+
+    def student(self) -> SealedStudent:
+        if self._student is None:
+            self._student = SealedStudent(self)
+        return self._student
+
+    # --- budgets ------------------------------------------------------------------------
+
+    def wall_left(self) -> float:
+        return self.limits.notebook_seconds - (time.monotonic() - self.started)
+
+    def cpu_budget(self) -> float:
+        """CPU seconds the current worker may reach in all (its count starts at zero)."""
+        return self.limits.notebook_cpu_seconds - self.cpu_spent
+
+    def out_of_time(self) -> str:
+        return (f"this notebook may use {self.limits.notebook_seconds:g} s "
+                f"({self.limits.notebook_cpu_seconds:g} s of CPU) in all, and that is used up")
+
+    # --- workers -------------------------------------------------------------------------
+
+    def _spawn(self) -> Worker:
+        spec = {"scratch": self.scratch, "limits": self.limits.to_dict(),
+                "cpu": max(self.cpu_budget(), 1.0)}
+        try:
+            try:
+                worker = Worker(self.server, spec, START_SECONDS)
+            except ServerError:
+                if not self.shared_server:
+                    raise
+                self.server = fork_server()  # a fresh one: the old one died
+                worker = Worker(self.server, spec, START_SECONDS)
+        except (ServerError, WorkerDied, WorkerTimedOut) as exc:
+            raise WorkerStartFailed(f"a sealed worker did not start: {exc}") from None
+        self.protections = worker.protections
+        self.missing = report_missing(worker.protections)
+        return worker
+
+    def _retire(self, worker: Worker, why: StudentError | None = None) -> None:
+        self.cpu_spent += worker.cpu_seconds()
+        worker.close()
+        if self.worker is worker:
+            self.worker, self.dead = None, why
+
+    def new_exercise(self) -> None:
+        """A failed worker is replaced for the next exercise, not within the current one."""
+        self.dead = None
+
+    def close(self) -> None:
+        self.closed = True
+        if self.worker is not None:
+            self._retire(self.worker)
+
+    def start(self) -> None:
+        """Run the cells once, recording what each one shows."""
+        self.worker = self._start_worker()
+        self._note_unrun()
+
+    def extend(self, sources: list[str]) -> list[CellRun]:
+        """Run more cells after the others, as a student running one more cell would."""
+        first = len(self.cells) + 1
+        added = [CellRun(len(self.cells) + i, first + i) for i in range(len(sources))]
+        self.sources += sources
+        self.cells += added
+        if self.worker is not None:
+            try:
+                self._run_cells(self.worker, added)
+            except (WorkerDied, WorkerTimedOut):
+                self._retire(self.worker)
+        if self.worker is None:  # cells belong to no exercise: run them in a fresh worker
+            self.dead, self.worker = None, self._start_worker()
+        self._note_unrun()
+        return added
+
+    def _note_unrun(self) -> None:
+        for cell in self.cells:
+            if cell.execution_count is None and not cell.problem:
+                cell.problem = f"cell {cell.number}: not run: {self.out_of_time()}"
+
+    def _start_worker(self) -> Worker | None:
+        """A fresh worker that has run every cell but those that hung or crashed one."""
+        while self.wall_left() > 0 and self.cpu_budget() > 0:
+            worker = self._spawn()
+            try:
+                self._run_cells(worker, [c for c in self.cells if c.number not in self.skipped])
+                return worker
+            except (WorkerDied, WorkerTimedOut):
+                self._retire(worker)
+        return None
+
+    def _run_cells(self, worker: Worker, cells: list[CellRun]) -> None:
+        """Run `cells` in `worker`, recording the outputs of those never run before."""
+        seq = next(self._seq)
+        worker.send({"op": "run", "seq": seq, "figures": self.figures, "cells": [
+            [c.number, self.sources[c.number - 1], c.execution_count is None] for c in cells]},
+            [], time.monotonic() + self.wall_left())
+        cap = 2 * self.limits.output_bytes + 2**20
+        frame = 12 * cap  # JSON escapes a character in at most 12 bytes
+        for cell in cells:
+            seconds = self.limits.cell_seconds + self.limits.grace_seconds
+            deadline = time.monotonic() + min(seconds, self.wall_left())
+            try:
+                header, _ = worker.receive(deadline, None, self.cpu_budget(), frame)
+            except (WorkerDied, WorkerTimedOut) as exc:
+                self._cell_failed(cell, exc)
+                raise
+            if header.get("op") != "cell" or header.get("seq") != seq or header.get(
+                    "number") != cell.number:
+                worker.kill()
+                raise WorkerDied("it answered out of turn")
+            if cell.execution_count is None:
+                self._record(cell, clean_outputs(header.get("outputs"), cap),
+                             str(header.get("problem", ""))[:1000])
+
+    def _record(self, cell: CellRun, outputs: list[NotebookNode], problem: str) -> None:
+        cell.execution_count = next(self._count)
+        cell.outputs, cell.problem = outputs, problem
+        for output in outputs:
+            if output.output_type == "execute_result":
+                output.execution_count = cell.execution_count
+
+    def _cell_failed(self, cell: CellRun, exc: Exception) -> None:
+        self.skipped.add(cell.number)
+        if isinstance(exc, WorkerTimedOut):
+            ename, evalue = "TimeoutError", (
+                f"cell {cell.number} was stopped after {self.limits.cell_seconds:g} s "
+                "(an infinite loop?)" if self.wall_left() > 0 else
+                f"cell {cell.number} was stopped: {self.out_of_time()}")
+        else:
+            ename, evalue = "WorkerCrashed", f"cell {cell.number} crashed: {exc}"
+        if cell.execution_count is None:
+            error = nbformat.v4.new_output("error", ename=ename, evalue=evalue,
+                                           traceback=[f"{ename}: {evalue}"])
+            self._record(cell, [error], f"{evalue}; the cells after it ran in a fresh "
+                                        "process without it")
+
+    def worker_for(self, label: Callable[[], str]) -> Worker:
+        if self.worker is not None:
+            return self.worker
+        if self.closed:
+            raise RuntimeError("this submission is closed: grade inside `with open_...`")
+        if self.dead is not None:
+            raise type(self.dead)(f"{label()} was not run: {self.dead}")
+        self.worker = self._start_worker()
+        if self.worker is None:
+            raise StudentTimeout(f"{label()} was not run: {self.out_of_time()}")
+        return self.worker
+
+    def request(self, label: Callable[[], str], header: dict, buffers: list[bytes]
+                ) -> tuple[dict, list[memoryview]]:
+        """Send one request to the worker and return its reply, within the call's limits.
+        `label` names the call in messages: a function, as printing arrays is not free."""
+        worker = self.worker_for(label)
+        header["seq"] = seq = next(self._seq)
+        wall = self.limits.call_seconds + self.limits.grace_seconds
+        deadline = time.monotonic() + min(wall, self.wall_left())
+        try:
+            worker.send(header, buffers, deadline)
+            reply, replied = worker.receive(deadline, self.limits.call_cpu_seconds,
+                                            self.cpu_budget(), self.limits.result_bytes + 2**20)
+        except WorkerTimedOut as exc:
+            budget = (self.wall_left() <= 0.01 if exc.kind == "wall"
+                      else worker.cpu_seconds() >= self.cpu_budget() - 0.05)
+            timeout = StudentTimeout(self._timeout(label(), exc.kind, budget))
+            self._retire(worker, StudentTimeout("an earlier call ran out of time"))
+            raise timeout from None
+        except WorkerDied as exc:
+            crash = StudentCrashed(f"{label()} crashed: {exc.reason}")
+            self._retire(worker, StudentCrashed(
+                f"an earlier call crashed the process running your code ({exc.reason})"))
+            raise crash from None
+        if reply.get("op") != "reply" or reply.get("seq") != seq:
+            self._retire(worker, StudentCrashed("the process running your code answered out "
+                                                "of turn"))
+            raise StudentCrashed(f"{label()}: the process running your code answered out of "
+                                 "turn (was the channel to the grader tampered with?)")
+        if reply.get("fatal"):
+            self._retire(worker, StudentCrashed("an earlier call ended the process running "
+                                                "your code"))
+        return reply, replied
+
+    def _timeout(self, label: str, kind: str, budget: bool) -> str:
+        if budget:
+            return f"{label} was stopped: {self.out_of_time()}"
+        if kind == "cpu":
+            return (f"{label} used more than {self.limits.call_cpu_seconds:g} s of CPU time: "
+                    "an infinite loop, or a loop far slower than needed?")
+        return (f"{label} did not finish within {self.limits.call_seconds:g} s: an infinite "
+                "loop, or a loop far slower than needed?")
+
+
+class SealedStudent(StudentBase):
+    """The `student` graders see, answering from a worker process (same surface as
+    LocalStudent: `call`, `value`, `has`, `trace`, `sources`, `warnings`, `traced`)."""
+
+    def __init__(self, submission: Submission):
+        self._submission = submission
+        self.sources: list[str] = submission.sources
+        self.warnings: list[str] = []
+        self.traced: set[str] = set()
+        self.tracing = False
+
+    def trace(self, enabled: bool) -> None:
+        """Record numpy operations of later calls; also marks a new exercise (see above)."""
+        self.tracing = enabled
+        if enabled:
+            self.traced = set()
+        self._submission.new_exercise()
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        def label() -> str:
+            return call_label(name, args, kwargs)
+
+        encoder = codec.Encoder(objects=True)
+        header = {"op": "call", "name": name, "args": encoder.value(list(args)),
+                  "kwargs": encoder.value(kwargs), "trace": self.tracing}
+        reply, buffers = self._submission.request(label, header, encoder.buffers)
+        self._absorb(reply, buffers, [args, kwargs])
+        return self._answer(reply, buffers, lambda: f"the result of {label()}")
+
+    def value(self, name: str) -> Any:
+        reply, buffers = self._submission.request(lambda: f"`{name}`",
+                                                  {"op": "value", "name": name}, [])
+        self._absorb(reply, buffers, [])
+        return self._answer(reply, buffers, lambda: f"`{name}`")
+
+    def has(self, name: str) -> bool:
+        reply, buffers = self._submission.request(lambda: f"`{name}`",
+                                                  {"op": "has", "name": name}, [])
+        return self._answer(reply, buffers, lambda: f"`{name}`") is True
+
+    def _absorb(self, reply: dict, buffers: list[memoryview], args: list) -> None:
+        """Warnings, traced operations and advanced random generators, as a local call
+        would have left them."""
+        room = MAX_WARNINGS - len(self.warnings)  # as LocalStudent records them
+        self.warnings += [w[:MAX_TEXT] for w in _strings(reply.get("warnings"))][:max(room, 0)]
+        if self.tracing:
+            self.traced |= set(_strings(reply.get("traced", []))[:1000])
+        states = reply.get("rngs", [])
+        for rng, tree in zip(codec.generators(args), states if type(states) is list else [],
+                             strict=False):
+            try:
+                rng.bit_generator.state = codec.decode(tree, buffers)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise StudentCrashed(f"the process running your code sent back a broken "
+                                     f"random generator state ({exc})") from None
+
+    def _answer(self, reply: dict, buffers: list[memoryview], what: Callable[[], str]) -> Any:
+        if reply.get("ok") is not True:
+            raise error_from_plain(reply.get("error"))
+        try:
+            value = codec.decode(reply.get("value"), buffers)
+        except codec.ProtocolError as exc:
+            raise StudentCrashed(f"{what()} arrived malformed ({exc})") from None
+        try:
+            return to_plain(value)
+        except WrongReturnType:  # only a tampered worker sends what to_plain refuses
+            return to_plain(value, what=what())
+
+
+def _strings(items: Any) -> list[str]:
+    return [s for s in items if type(s) is str] if type(items) is list else []
+
+
+def error_from_plain(error: Any) -> StudentError:
+    """Rebuild the error a worker reported; anything unexpected is a crash."""
+    if type(error) is not dict:
+        return StudentCrashed("the process running your code sent a malformed answer")
+    text = {k: v[:MAX_TEXT] for k, v in error.items() if type(v) is str}
+    if error.get("type") == "StudentRaised":
+        mro = tuple(_strings(error.get("mro"))[:50])
+        return StudentRaised(text.get("call", "?"), text.get("type_name", "?"),
+                             text.get("message", ""), mro, text.get("where", ""))
+    cls = _ERRORS.get(text.get("type", ""), StudentCrashed)
+    return cls(text.get("message", "the process running your code failed"))
+
+
+# --- opening a submission ---------------------------------------------------------------
+
+def make_scratch(files: Mapping[str, str | Path] | Iterable[str | Path] = ()) -> str:
+    """A private directory holding only the released files the notebook may read."""
+    scratch = tempfile.mkdtemp(prefix="dlmath-sealed-")
+    items = files.items() if isinstance(files, Mapping) else (
+        (Path(p).name, p) for p in files)
+    try:
+        for name, source in items:
+            if Path(name).is_absolute() or ".." in Path(name).parts:
+                raise ValueError(f"scratch file name {name!r} must be a relative path")
+            target = Path(scratch, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    except BaseException:
+        remove_scratch(scratch)
+        raise
+    return scratch
+
+
+def remove_scratch(scratch: str) -> None:
+    """Remove it even when the student's code made parts of it unreadable. Directories are
+    made ours again top-down, never through a symbolic link (chmod would follow it)."""
+    with contextlib.suppress(OSError):
+        os.chmod(scratch, stat.S_IRWXU)
+    for root, directories, _files in os.walk(scratch):
+        for name in directories:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                with contextlib.suppress(OSError):
+                    os.chmod(path, stat.S_IRWXU)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def open_sources(sources: list[str], scratch_files: Any = (),
+                 limits: SealedLimits | None = None, *, indices: Iterable[int] | None = None,
+                 server: ForkServer | None = None, figures: bool = True
+                 ) -> Iterator[Submission]:
+    """Run student cells sealed (given as sources) and grade them through `student()`.
+    `scratch_files`: paths, or {name in scratch: path}; `figures`: draw plots as PNG."""
+    scratch = make_scratch(scratch_files)
+    submission = None
+    try:
+        submission = Submission(list(sources), range(len(sources)) if indices is None
+                                else indices, limits or SealedLimits(), scratch, server, figures)
+        submission.start()
+        yield submission
+    finally:
+        if submission is not None:
+            submission.close()
+        remove_scratch(scratch)
+
+
+@contextlib.contextmanager
+def open_submission(nb: NotebookNode, scratch_files: Any = (),
+                    limits: SealedLimits | None = None, *, server: ForkServer | None = None,
+                    figures: bool = True) -> Iterator[Submission]:
+    """A notebook's code cells, except graded test cells, run sealed in order."""
+    indices = [i for i, c in enumerate(nb.cells)
+               if c.cell_type == "code" and not is_graded_test(c)]
+    with open_sources([nb.cells[i].source for i in indices], scratch_files, limits,
+                      indices=indices, server=server, figures=figures) as submission:
+        yield submission

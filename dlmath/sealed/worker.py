@@ -1,0 +1,211 @@
+"""The worker: one student's notebook in a confined process, answering the grader.
+
+Requests (JSON headers, see codec.py) and what the worker sends back:
+- {"op": "run", "figures", "cells": [[number, source, outputs wanted], ...]} -> one
+  {"op": "cell", "number", "outputs", "problem"} per cell, in order (a re-run wants no
+  outputs: its figures are not drawn);
+- {"op": "call", "name", "args", "kwargs", "trace"}, {"op": "value", "name"},
+  {"op": "has", "name"} -> {"op": "reply", "ok", "value" | "error", "warnings", "traced",
+  "rngs", "fatal"}.
+Every reply repeats the request's "seq". Calls go through `LocalStudent`, so a sealed
+answer (its errors, warnings, traced operations, in-place checks) is the local one.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import os
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from dlmath.engine.errors import StudentCrashed, StudentError, StudentRaised, WrongReturnType
+from dlmath.engine.student import CallLimits, LocalStudent, call_label
+from dlmath.sealed import cells, codec, sandbox
+
+REQUEST_BYTES = 2**34  # the grader is trusted; its requests are as large as it likes
+ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+               "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+class OutputFlood(BaseException):
+    """A call printed more than its limit; a BaseException so `except Exception` misses it."""
+
+
+class _CallSink(io.TextIOBase):
+    def __init__(self, cap: int):
+        self.cap, self.used = cap, 0
+
+    def write(self, text: str) -> int:
+        self.used += len(text)
+        if self.used > self.cap:
+            raise OutputFlood()
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
+
+
+class CappedFunctions:
+    """The namespace as the worker's LocalStudent sees it: each function it calls prints
+    into a capped sink (LocalStudent's own sink keeps everything in memory)."""
+
+    def __init__(self, namespace: dict, cap: int):
+        self.namespace, self.cap = namespace, cap
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self.namespace.get(name, default)
+        return self._capped(value) if callable(value) else value
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.namespace
+
+    def __getitem__(self, name: str) -> Any:
+        return self.namespace[name]
+
+    def _capped(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            sink = _CallSink(self.cap)
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                result = fn(*args, **kwargs)
+            if sink.used > self.cap:  # it caught OutputFlood and went on
+                raise OutputFlood()
+            return result
+        return call
+
+
+def error_to_plain(exc: StudentError) -> dict[str, Any]:
+    if isinstance(exc, StudentRaised):
+        return {"type": "StudentRaised", "call": exc.call, "type_name": exc.type_name,
+                "message": exc.exc_message, "mro": list(exc.mro), "where": exc.where}
+    return {"type": type(exc).__name__, "message": str(exc)}
+
+
+class Worker:
+    def __init__(self, sock: socket.socket, limits: dict[str, Any]):
+        self.sock, self.limits = sock, limits
+        self.namespace: dict[str, Any] = {"__name__": "__main__"}
+        builtins.display = cells.display  # type: ignore[attr-defined]  # as in IPython
+        self.student = LocalStudent(
+            CappedFunctions(self.namespace, int(limits["output_bytes"])),  # type: ignore[arg-type]
+            limits=CallLimits(float(limits["call_seconds"])))
+        self.warnings_sent = 0
+
+    def serve(self) -> None:
+        handlers = {"run": self.run, "call": self.call, "value": self.value, "has": self.has}
+        while True:
+            try:
+                header, buffers = codec.receive(self.sock, REQUEST_BYTES)
+            except EOFError:
+                return
+            handlers[header["op"]](header, buffers)
+
+    def run(self, header: dict, buffers: list) -> None:
+        for number, source, wanted in header["cells"]:
+            outputs, problem = cells.run_cell(number, source, self.namespace,
+                                              int(self.limits["output_bytes"]),
+                                              float(self.limits["cell_seconds"]),
+                                              wanted and header["figures"])
+            codec.send(self.sock, {"op": "cell", "seq": header["seq"], "number": number,
+                                   "outputs": outputs if wanted else [], "problem": problem})
+
+    def call(self, header: dict, buffers: list) -> None:
+        decoder = codec.Decoder(buffers, objects=True)
+        name, args, kwargs = header["name"], decoder.value(header["args"]), decoder.value(
+            header["kwargs"])
+        self.student.trace(bool(header["trace"]))
+        self.answer(header, lambda: self.student.call(name, *args, **kwargs),
+                    lambda: call_label(name, args, kwargs), codec.generators([args, kwargs]))
+
+    def value(self, header: dict, buffers: list) -> None:
+        name = header["name"]
+        self.student.trace(False)
+        self.answer(header, lambda: self.student.value(name), lambda: f"`{name}`")
+
+    def has(self, header: dict, buffers: list) -> None:
+        name = header["name"]
+        self.student.trace(False)
+        self.answer(header, lambda: self.student.has(name), lambda: f"`{name}`")
+
+    def answer(self, header: dict, compute: Callable[[], Any], label: Callable[[], str],
+               rngs: Sequence[np.random.Generator] = ()) -> None:
+        """Send back the value or the error. `label` names the call in messages; it is a
+        function because printing arrays is not free and most calls need no message."""
+        reply: dict[str, Any] = {"op": "reply", "seq": header["seq"], "ok": False}
+        buffers: list[bytes] = []
+        try:
+            reply["value"], buffers = self.encode(compute(), label)
+            reply["ok"] = True
+        except StudentError as exc:
+            reply["error"] = error_to_plain(exc)
+        except OutputFlood:
+            reply["error"] = error_to_plain(StudentCrashed(
+                f"{label()} printed more than {self.limits['output_bytes']} characters: "
+                "remove the print calls (from loops especially)"))
+        except Exception as exc:  # in the worker's own code: say so, carry on
+            reply["error"] = error_to_plain(StudentCrashed(
+                f"{label()} could not be answered: {type(exc).__name__}: {str(exc)[:200]}"))
+        except BaseException as exc:  # SystemExit and its kind: the process is done for
+            hint = ": do not call sys.exit or exit() in a function" if isinstance(
+                exc, SystemExit) else ""
+            reply["error"] = error_to_plain(StudentCrashed(
+                f"{label()} raised {type(exc).__name__}({str(exc)[:100]}), which ends the "
+                f"process running your code{hint}"))
+            reply["fatal"] = True
+        self.report(reply, buffers, rngs)
+        if reply.get("fatal"):
+            os._exit(0)
+
+    def encode(self, value: Any, label: Callable[[], str]) -> tuple[Any, list[bytes]]:
+        tree, buffers = codec.encode(value)
+        size = sum(len(b) for b in buffers)
+        limit = self.limits["result_bytes"]
+        if size > limit:
+            raise WrongReturnType(f"{label()} returned {size / 2**20:.0f} MiB in total, more "
+                                  f"than the {limit / 2**20:.0f} MiB limit")
+        return tree, buffers
+
+    def report(self, reply: dict, buffers: list[bytes],
+               rngs: Sequence[np.random.Generator]) -> None:
+        warnings = self.student.warnings
+        reply["warnings"] = [w[:2000] for w in warnings[self.warnings_sent:]]
+        self.warnings_sent = len(warnings)
+        reply["traced"] = sorted(self.student.traced) if self.student.tracing else []
+        encoder = codec.Encoder()
+        encoder.buffers = buffers
+        reply["rngs"] = [encoder.value(g.bit_generator.state) for g in rngs]
+        codec.send(self.sock, reply, encoder.buffers)
+
+
+def _quiet_stdio() -> None:
+    """Whatever reaches file descriptors 0-2 (os.write, C code) goes nowhere."""
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def main(sock_fd: int, spec: dict[str, Any], read_paths: list[str], hidden: list[str],
+         server_protections: list[list]) -> None:
+    """Run in the forked child: confine, say hello, serve until the grader hangs up."""
+    os.setsid()
+    sandbox.die_with_parent()
+    os.closerange(3, sock_fd)
+    os.closerange(sock_fd + 1, 1 << 16)
+    _quiet_stdio()
+    scratch, limits = spec["scratch"], spec["limits"]
+    os.environ.clear()
+    os.environ.update(ENVIRONMENT, HOME=scratch, TMPDIR=scratch)
+    sys.dont_write_bytecode = True
+    sys.argv = [""]  # as in a kernel; the server's arguments are none of its business
+    done = sandbox.confine(scratch, read_paths, hidden, limits, spec["cpu"])
+    sock = socket.socket(fileno=sock_fd)
+    codec.send(sock, {"op": "hello", "pid": os.getpid(),
+                      "protections": server_protections + [p.to_list() for p in done]})
+    Worker(sock, limits).serve()

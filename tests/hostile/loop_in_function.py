@@ -1,0 +1,3 @@
+def spin(x):
+    while True:
+        x = x + 1

@@ -1,0 +1,144 @@
+"""`dlmath grade` leaves exactly what `nbgrader autograde` leaves, skips unchanged work,
+survives being killed, and writes to PostgreSQL as well as SQLite."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+from pg import postgres_server, server_bin
+
+from dlmath.demo import CLASS, notebooks_of
+from dlmath.nbgrader.batch import MARKER, grade_assignment
+from dlmath.nbgrader.course import Course
+from dlmath.notebooks import fill_solutions, read
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+ASSIGNMENT = "01_linear_algebra"
+STUDENTS = [s for s in CLASS if s.id in ("ada", "ben", "cleo", "dev", "eve", "finn", "hana")]
+TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
+
+
+def make_course(base: Path, db_url: str | None = None) -> Course:
+    """A course with the class's submissions collected (written where collect puts them)."""
+    course = Course.create(base, [ASSIGNMENT])
+    if db_url:
+        config = course.root / "nbgrader_config.py"
+        config.write_text(config.read_text() + f"\nc.CourseDirectory.db_url = {db_url!r}\n")
+    course.generate(ASSIGNMENT)
+    release = course.root / "release" / ASSIGNMENT
+    for student in STUDENTS:
+        folder = course.root / "submitted" / student.id / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text(TIMESTAMP)
+        for name in notebooks_of(ASSIGNMENT):
+            nb = read(release / name)
+            answers = student.answer(ASSIGNMENT, name)
+            nbformat.write(fill_solutions(nb, answers) if answers else nb, str(folder / name))
+    return course
+
+
+def gradebook_state(course: Course, db_url: str | None = None) -> dict:
+    """Every grade and comment of every submission, as comparable data."""
+    state = {}
+    with Gradebook(db_url or f"sqlite:///{course.gradebook}", "dlmath") as gb:
+        for submission in gb.assignment_submissions(ASSIGNMENT):
+            for nb in submission.notebooks:
+                for g in nb.grades:
+                    state[(submission.student.id, nb.name, g.name)] = (
+                        g.auto_score, g.needs_manual_grade)
+                for c in nb.comments:
+                    state[(submission.student.id, nb.name, c.name, "comment")] = c.auto_comment
+    return state
+
+
+def outputs(course: Course, student: str, notebook: str) -> list:
+    nb = read(course.autograded(student, ASSIGNMENT, notebook))
+    return [(c.cell_type, c.source, [o.get("text", o.get("data", {}).get("text/plain"))
+                                     for o in c.get("outputs", [])]) for c in nb.cells]
+
+
+@pytest.fixture(scope="module")
+def courses(tmp_path_factory):
+    base = tmp_path_factory.mktemp("batch")
+    stock = make_course(base / "autograde")
+    shutil.copytree(stock.base, base / "grade", symlinks=True)
+    stock.nbgrader("autograde", ASSIGNMENT, "--force")
+    batch = Course(base / "grade")
+    summary = grade_assignment(batch.root, ASSIGNMENT, workers=2)
+    return stock, batch, summary
+
+
+def test_same_grades_as_nbgrader_autograde(courses):
+    stock, batch, summary = courses
+    assert not summary.failed and len(summary.graded) == len(STUDENTS)
+    expected = gradebook_state(stock)
+    assert expected and gradebook_state(batch) == expected
+
+
+def test_same_autograded_notebooks(courses):
+    stock, batch, _ = courses
+    for student in STUDENTS:
+        for name in notebooks_of(ASSIGNMENT):
+            assert outputs(batch, student.id, name) == outputs(stock, student.id, name)
+
+
+def test_feedback_and_export_work_on_the_result(courses):
+    _, batch, _ = courses
+    batch.generate_feedback(ASSIGNMENT)
+    rows = {r["student_id"]: float(r["score"]) for r in _export(batch)}
+    assert rows["ada"] == 28 and rows["eve"] == 0
+
+
+def _export(course: Course) -> list[dict]:
+    course.export()
+    return course.grades()
+
+
+def test_unchanged_submissions_are_skipped(courses):
+    _, batch, _ = courses
+    again = grade_assignment(batch.root, ASSIGNMENT)
+    assert again.graded == [] and len(again.skipped) == len(STUDENTS)
+    changed = batch.root / "submitted" / "eve" / ASSIGNMENT / "timestamp.txt"
+    changed.write_text("2026-11-21 10:00:00.000000 UTC")
+    assert grade_assignment(batch.root, ASSIGNMENT).graded == [f"eve/{ASSIGNMENT}"]
+
+
+def test_killed_run_leaves_no_half_grade_and_resumes(tmp_path):
+    course = make_course(tmp_path / "killed")
+    markers = lambda: list((course.root / "autograded").glob(f"*/{ASSIGNMENT}/{MARKER}"))  # noqa: E731
+    process = subprocess.Popen([sys.executable, "-m", "dlmath.cli", "grade", ASSIGNMENT,
+                                "--workers", "1"], cwd=course.root, env=course.env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not markers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    subprocess.run(["pkill", "-9", "-s", str(process.pid)], check=False)
+    process.wait()
+    done = {m.parent.parent.name for m in markers()}
+    assert 0 < len(done) < len(STUDENTS)
+    for (student, _, _, *kind), value in gradebook_state(course).items():
+        if not kind and student not in done:
+            assert value[0] is None, f"{student}: a grade was written half-way"
+    resumed = grade_assignment(course.root, ASSIGNMENT)
+    assert sorted(resumed.skipped) == sorted(f"{s}/{ASSIGNMENT}" for s in done)
+    assert len(resumed.graded) == len(STUDENTS) - len(done)
+
+
+@pytest.mark.skipif(server_bin() is None, reason="PostgreSQL is not installed")
+def test_postgresql_gradebook(tmp_path, courses):
+    stock, _, _ = courses
+    with postgres_server() as url:
+        course = make_course(tmp_path / "pg", db_url=url)
+        summary = grade_assignment(course.root, ASSIGNMENT, workers=2)
+        assert not summary.failed
+        assert gradebook_state(course, url) == gradebook_state(stock)

@@ -1,0 +1,656 @@
+"""The sealed worker: its codec, its limits, its sandbox, and what it cannot know.
+
+The attacks are files in tests/hostile/; each runs in a real worker, as a cell or as a
+function a grader calls.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import signal
+import socket
+import struct
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hostile import snippet
+
+from dlmath import callables
+from dlmath.course import autograders_dir, course_root, source_dir
+from dlmath.engine.errors import (
+    StudentCrashed,
+    StudentRaised,
+    StudentTimeout,
+    WrongReturnType,
+)
+from dlmath.engine.student import LocalStudent, exec_cells
+from dlmath.notebooks import is_graded_test, read
+from dlmath.sealed import codec, sandbox
+from dlmath.sealed.forkserver import ForkServer, fork_server, python_paths
+from dlmath.sealed.limits import SealedLimits
+from dlmath.sealed.outputs import clean_outputs
+from dlmath.sealed.sandbox import Protection
+from dlmath.sealed.student import open_sources, open_submission, report_missing
+
+MiB = 2**20
+LIMITS = SealedLimits(call_seconds=0.5, call_cpu_seconds=0.5, cell_seconds=0.5,
+                      grace_seconds=0.3, memory_bytes=256 * MiB, output_bytes=64 * 1024,
+                      file_bytes=1 * MiB, notebook_seconds=60)
+
+
+@contextmanager
+def sealed(*cells: str, limits: SealedLimits = LIMITS, server: ForkServer | None = None):
+    with open_sources(list(cells), limits=limits, server=server) as submission:
+        yield submission
+
+
+def text(run) -> str:
+    """Everything a cell showed, as one string."""
+    parts = []
+    for o in run.outputs:
+        parts.append(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")))
+        parts.append(f"{o.get('ename', '')}: {o.get('evalue', '')}" if "ename" in o else "")
+    return "".join(parts)
+
+
+def defines(name: str, value: object) -> str:
+    return f"{name} = {value!r}\n"
+
+
+def protected(name: str) -> bool:
+    """Whether this machine gives workers the protection `name`."""
+    with sealed("pass") as sub:
+        return any(p.name == name and p.active for p in sub.protections)
+
+
+def seccomp_active() -> bool:
+    return protected("seccomp")
+
+
+# --- codec -----------------------------------------------------------------------------------
+
+VALUES = [
+    None, True, 0, -7, 2**70, -(2**64) - 1, 1.5, float("inf"), -0.0, "σ → x", [], (), {},
+    [1, (2.0, "three"), {"k": [None, False]}],
+    {"W1": np.arange(6.0).reshape(2, 3), "b1": np.zeros(2)},
+    np.array(3.25), np.zeros((0, 3)), np.arange(24, dtype=np.int8).reshape(2, 3, 4),
+    np.array([True, False]), np.array([1 + 2j, -1j], dtype=np.complex64),
+    np.arange(12.0).reshape(3, 4).T, np.arange(10.0)[::3], np.float16([1, 2]),
+    np.array([np.nan, -np.inf]), np.uint64([2**64 - 1]),
+]
+
+
+def same(a, b) -> bool:
+    if isinstance(a, np.ndarray):
+        return (type(b) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, dict):
+        return type(b) is dict and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, float) and np.isnan(a):
+        return isinstance(b, float) and np.isnan(b)
+    return type(a) is type(b) and a == b and str(a) == str(b)  # str: -0.0 stays -0.0
+
+
+@pytest.mark.parametrize("value", VALUES, ids=lambda v: type(v).__name__)
+def test_round_trip_keeps_values_exactly(value):
+    assert same(value, codec.round_trip(value))
+
+
+def test_fortran_order_survives():
+    a = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    assert codec.round_trip(a).flags.f_contiguous
+
+
+def test_numpy_scalars_keep_their_type():
+    for value in (np.float64(0.1), np.int32(-3), np.bool_(True), np.complex128(1j)):
+        back = codec.round_trip(value, objects=True)
+        assert type(back) is type(value) and back == value
+
+
+@pytest.mark.parametrize("bits", [np.random.PCG64, np.random.MT19937, np.random.Philox])
+def test_generators_cross_as_their_state(bits):
+    rng = np.random.Generator(bits(5))
+    rng.random(3)
+    copy = codec.round_trip(rng, objects=True)
+    assert copy is not rng and np.array_equal(copy.random(4), rng.random(4))
+
+
+def test_grader_functions_cross_by_name():
+    assert codec.round_trip(callables.CUBIC, objects=True) is callables.CUBIC
+    stranger = callables.GraderFunction("cubic", abs, abs)  # same name, not registered
+    with pytest.raises(TypeError, match="not registered"):
+        codec.encode(stranger, objects=True)
+
+
+@pytest.mark.parametrize("value", [np.random.default_rng(0), callables.CUBIC, object(),
+                                   lambda x: x, {1: "not a string key"}],
+                         ids=["rng", "function", "object", "lambda", "int key"])
+def test_answers_cannot_carry_objects(value):
+    with pytest.raises(TypeError):
+        codec.encode(value)
+
+
+@pytest.mark.parametrize("tree", [
+    {"array": ["|O8", [1], 0, "C"]}, {"array": ["<U3", [1], 0, "C"]},
+    {"array": ["|V8", [1], 0, "C"]}, {"array": ["<f8", [3], 0, "C"]},
+    {"array": ["<f8", [-1], 0, "C"]}, {"array": ["<f8", [1], 0, "X"]},
+    {"array": ["<f8", [1], 7, "C"]}, {"array": ["<f8", [1] * 40, 0, "C"]},
+    {"scalar": ["<M8", 0]}, {"fn": "cubic"}, {"rng": {"dict": {"bit_generator": "PCG64"}}},
+    {"int": "f" * 20_000}, {"tuple": "abc"}, {"pickle": "..."}, {"tuple": [], "dict": {}},
+    {"complex": ["a", 1]},
+], ids=str)
+def test_decoder_rejects_malformed_values(tree):
+    with pytest.raises(codec.ProtocolError):
+        codec.decode(tree, [memoryview(b"\0" * 8)])
+
+
+def test_decoder_refuses_deep_nesting():
+    tree: object = 1
+    for _ in range(100):
+        tree = [tree]
+    with pytest.raises(codec.ProtocolError):
+        codec.decode(tree, [])
+
+
+def test_oversized_frames_are_refused_before_reading_them():
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(struct.pack("!4sII", b"DLM1", 10, 1) + struct.pack("!Q", 10 * 2**30))
+        start = time.monotonic()
+        with pytest.raises(codec.ProtocolError, match="more than"):
+            codec.receive(ours, MiB, time.monotonic() + 5)
+        assert time.monotonic() - start < 1
+
+
+def test_frames_round_trip_and_respect_deadlines():
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        tree, buffers = codec.encode({"x": np.arange(5.0)})
+        codec.send(theirs, {"op": "reply", "value": tree}, buffers)
+        header, got = codec.receive(ours, MiB, time.monotonic() + 5)
+        assert same(codec.decode(header["value"], got), {"x": np.arange(5.0)})
+        with pytest.raises(TimeoutError):
+            codec.receive(ours, MiB, time.monotonic() + 0.05)
+        theirs.sendall(b"XXXX" + b"\0" * 8)
+        with pytest.raises(codec.ProtocolError, match="magic"):
+            codec.receive(ours, MiB, time.monotonic() + 5)
+
+
+# --- answers that are not plain data ------------------------------------------------------
+
+@pytest.mark.parametrize("function", ["always_equal", "objects", "strings", "huge",
+                                      "generator"])
+def test_wrong_answers_are_reported_as_locally(function):
+    namespace: dict = {"__name__": "__main__"}
+    assert not exec_cells([snippet("answers")], namespace)
+    with pytest.raises(WrongReturnType) as local:
+        LocalStudent(namespace).call(function, 1)
+    with sealed(snippet("answers")) as sub, pytest.raises(WrongReturnType) as remote:
+        sub.student().call(function, 1)
+    assert str(remote.value) == str(local.value)
+
+
+def test_array_subclasses_become_plain_arrays():
+    with sealed(snippet("answers")) as sub:
+        answer = sub.student().subclass(1)
+    assert type(answer) is np.ndarray and np.array_equal(answer, np.zeros(3))
+
+
+def test_a_torch_tensor_is_the_wrong_type():
+    limits = SealedLimits(memory_bytes=4096 * MiB, cell_seconds=60)
+    code = "import torch\n\ndef as_tensor(x):\n    return torch.zeros(2)\n"
+    with sealed(code, limits=limits) as sub, pytest.raises(WrongReturnType, match="torch"):
+        sub.student().as_tensor(1)
+
+
+# --- limits ----------------------------------------------------------------------------------
+
+def test_a_loop_in_a_function_times_out():
+    with sealed(snippet("loop_in_function")) as sub:
+        start = time.monotonic()
+        with pytest.raises(StudentTimeout, match="did not finish within 0.5 s"):
+            sub.student().spin(1)
+        assert time.monotonic() - start < 2
+
+
+def test_an_unkillable_loop_is_killed_and_the_next_exercise_gets_a_fresh_worker():
+    with sealed(snippet("loop_unkillable"), "def f(x):\n    return x + 1") as sub:
+        student = sub.student()
+        first = sub.worker
+        start = time.monotonic()
+        with pytest.raises(StudentTimeout):
+            student.stubborn(1)
+        assert time.monotonic() - start < 2
+        assert not first.alive
+        assert os.WTERMSIG(first.server.exit_status(first.pid)) == signal.SIGKILL
+        with pytest.raises(StudentTimeout, match="not run"):  # the same exercise
+            student.f(1)
+        student.trace(False)  # run_exercise does this between exercises
+        assert student.f(1) == 2 and sub.worker is not first
+
+
+def test_a_cell_loop_that_ignores_every_signal_is_killed_and_the_rest_still_runs():
+    with sealed(snippet("loop_unkillable_cell"), "def f(x):\n    return x + 1") as sub:
+        assert "TimeoutError" in text(sub.cells[0]) and sub.cells[0].problem
+        assert not sub.cells[1].problem and sub.cells[1].execution_count == 2
+        assert sub.student().f(1) == 2
+
+
+def test_a_plain_cell_loop_is_interrupted_like_in_a_kernel():
+    with sealed("while True:\n    pass", "x = 1") as sub:
+        assert "did not finish within" in text(sub.cells[0])
+        assert sub.student().value("x") == 1
+
+
+def test_the_cpu_limit_is_counted_outside_the_worker():
+    limits = SealedLimits(call_seconds=30, call_cpu_seconds=0.3, grace_seconds=0.3)
+    with sealed(snippet("loop_unkillable"), limits=limits) as sub:
+        with pytest.raises(StudentTimeout, match="CPU"):
+            sub.student().stubborn(1)
+
+
+def test_the_notebook_budget_ends_grading_with_a_reason():
+    limits = SealedLimits(call_seconds=0.5, grace_seconds=0.3, notebook_seconds=1.5)
+    with sealed(snippet("loop_unkillable"), limits=limits) as sub:
+        student = sub.student()
+        for _ in range(3):
+            student.trace(False)
+            with pytest.raises(StudentTimeout):
+                student.stubborn(1)
+        student.trace(False)
+        with pytest.raises(StudentTimeout, match="used up"):
+            student.stubborn(1)
+
+
+def test_a_memory_bomb_fails_the_call_not_the_grader():
+    with sealed(snippet("memory_bomb"), "def f(x):\n    return x + 1") as sub:
+        student = sub.student()
+        with pytest.raises((StudentRaised, StudentCrashed)) as err:
+            student.hog(1)
+        assert "MemoryError" in str(err.value) or "memory" in str(err.value)
+        student.trace(False)
+        assert student.f(1) == 2
+
+
+def test_a_fork_bomb_makes_no_process():
+    if not seccomp_active():
+        pytest.skip("seccomp is not available here")
+    with sealed(snippet("fork_bomb")) as sub:
+        assert sub.student().spawn(0) == 0
+
+
+@pytest.mark.parametrize("function", ["shout", "shout_stderr", "shout_and_swallow"])
+def test_a_call_printing_a_gigabyte_fails_early(function):
+    with sealed(snippet("flood")) as sub:
+        start = time.monotonic()
+        with pytest.raises(StudentCrashed, match="printed more than"):
+            sub.student().call(function, 1)
+        assert time.monotonic() - start < 1
+
+
+def test_output_below_python_goes_nowhere():
+    with sealed(snippet("flood")) as sub:
+        assert sub.student().shout_fd(5) == 5
+
+
+def test_a_cell_printing_a_gigabyte_keeps_only_its_limit():
+    flood = "import sys\nfor _ in range(1000):\n    print('x' * 10**6)\n    " \
+            "sys.stderr.write('y' * 10**6)\n"
+    with sealed(flood, "x = 1") as sub:
+        shown = text(sub.cells[0])
+        assert len(shown) < LIMITS.output_bytes + 200 and "dropped" in shown
+        assert sub.student().value("x") == 1
+
+
+@pytest.mark.parametrize("function, reason", [
+    ("hard_exit", "exited with code 3"), ("soft_exit", "SystemExit"),
+    ("segfault", "SIGSEGV"), ("abort", "SIGABRT"), ("kill_self", "SIGKILL")])
+def test_a_call_that_ends_the_worker_is_a_crash_and_the_next_exercise_starts_fresh(
+        function, reason):
+    with sealed(snippet("exits"), "def f(x):\n    return x + 1") as sub:
+        student = sub.student()
+        with pytest.raises(StudentCrashed, match=reason):
+            student.call(function, 1)
+        with pytest.raises(StudentCrashed, match="not run"):
+            student.f(1)
+        student.trace(True)
+        assert student.f(1) == 2
+
+
+def test_a_cell_that_ends_the_worker_is_skipped_on_the_rerun():
+    with sealed("import os\nos._exit(4)", "def f(x):\n    return x + 1") as sub:
+        assert "exited with code 4" in text(sub.cells[0])
+        assert sub.student().f(1) == 2
+
+
+def test_files_are_limited_in_size():
+    write = "with open('big', 'wb') as f:\n    f.write(b'x' * (2 * 2**20))\n"
+    with sealed(write, "import os\nos.path.getsize('big')") as sub:
+        assert "File too large" in text(sub.cells[0])
+        assert text(sub.cells[1]) == str(2**20)
+
+
+# --- the sandbox ------------------------------------------------------------------------------
+
+def secret_paths(tmp_path: Path) -> list[Path]:
+    gradebook = tmp_path / "course" / "gradebook.db"
+    other = tmp_path / "course" / "submitted" / "alice" / "01" / "linear_algebra.ipynb"
+    for path in (gradebook, other):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("SECRET-GRADES")
+    return [autograders_dir() / "01_linear_algebra" / "test_quiz.py",
+            source_dir() / "01_linear_algebra" / "quiz.ipynb", gradebook, other]
+
+
+def test_the_course_and_other_files_cannot_be_read(tmp_path):
+    for path in secret_paths(tmp_path):
+        with sealed(defines("TARGET", str(path)) + snippet("steal")) as sub:
+            assert "PermissionError" in sub.cells[0].problem, (path, text(sub.cells[0]))
+            assert "SECRET" not in text(sub.cells[0]) and "answer key" not in text(
+                sub.cells[0])
+    for directory in (course_root(), tmp_path, Path.home()):
+        with sealed(defines("TARGET", str(directory)) + snippet("list_course")) as sub:
+            assert "PermissionError" in sub.cells[0].problem
+
+
+def test_writes_stay_in_the_scratch_directory(tmp_path):
+    target = tmp_path / "written"
+    with sealed(defines("TARGET", str(target)) + snippet("write_outside"),
+                snippet("write_inside")) as sub:
+        assert "PermissionError" in sub.cells[0].problem
+        assert "notes.txt" in text(sub.cells[1])
+        scratch = Path(sub.scratch)
+        if protected("private scratch"):  # a tmpfs: nothing reached the disk
+            assert not (scratch / "notes.txt").exists()
+    assert not target.exists() and not scratch.exists()
+
+
+def test_the_scratch_directory_is_bounded_in_total():
+    limits = SealedLimits(file_bytes=1 * MiB)  # so 4 MiB in all
+    fill = "for i in range(5):\n    with open(f'f{i}', 'wb') as f:\n        f.write(b'x' * 2**20)"
+    with sealed(fill, limits=limits) as sub:
+        if not any(p.name == "private scratch" and p.active for p in sub.protections):
+            pytest.skip("no private scratch here")
+        assert "No space left" in sub.cells[0].problem
+
+
+def test_released_files_are_in_the_scratch_directory(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("1,2\n")
+    with open_sources(["print(open('data.csv').read())"], {"data.csv": data},
+                      limits=LIMITS) as sub:
+        assert text(sub.cells[0]) == "1,2\n\n"
+
+
+def test_there_is_no_network():
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    with listener, sealed(defines("PORT", listener.getsockname()[1]) + snippet("connect")) \
+            as sub:
+        assert sub.cells[0].problem
+        with pytest.raises(TimeoutError):
+            listener.accept()
+
+
+def test_no_program_can_be_run(tmp_path):
+    target = tmp_path / "made-by-a-shell"
+    with sealed(defines("TARGET", str(target)) + snippet("shell")) as sub:
+        assert "os.system returned 0" not in text(sub.cells[0])
+        assert sub.cells[0].problem
+    assert not target.exists()
+
+
+def test_threads_and_children_end_with_the_worker():
+    with sealed(snippet("linger")) as sub:
+        pid = sub.worker.global_pid
+        assert pid and Path(f"/proc/{pid}").exists()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        assert len(os.listdir(f"/proc/{pid}/task")) >= 2  # the thread runs
+    time.sleep(0.1)
+    for gone in [pid, *map(int, children)]:
+        assert not Path(f"/proc/{gone}").exists() or "Z" in Path(
+            f"/proc/{gone}/stat").read_text().split()[2]
+
+
+def test_signals_reach_no_other_process():
+    with sealed(snippet("signal_others")) as sub:
+        shown = text(sub.cells[0])
+    if protected("pid namespace") or seccomp_active():
+        assert "signalled" not in shown, shown
+    assert fork_server().alive
+    with sealed("x = 1") as sub:
+        assert sub.student().value("x") == 1
+
+
+def test_the_worker_holds_no_secret(monkeypatch):
+    monkeypatch.setenv("DLMATH_TEST_SECRET", "hunter2")
+    server = ForkServer()
+    try:
+        with sealed(snippet("secrets"), server=server) as sub:
+            env, modules, *proc = text(sub.cells[0]).splitlines()
+    finally:
+        server.close()
+    assert set(json.loads(env.replace("'", '"'))) <= {
+        "HOME", "TMPDIR", "PATH", "LANG", "LC_ALL", "MPLBACKEND", "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONDONTWRITEBYTECODE"}
+    assert modules == "[]"
+    assert all(line.startswith("refused") for line in proc), proc
+
+
+def _memory(pid: int) -> bytes:
+    chunks = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            span, perms = line.split()[:2]
+            start, end = (int(x, 16) for x in span.split("-"))
+            if perms.startswith("r") and end - start < 512 * MiB:
+                try:
+                    mem.seek(start)
+                    chunks.append(mem.read(end - start))
+                except OSError:
+                    continue
+    return b"".join(chunks)
+
+
+def test_the_worker_memory_holds_nothing_of_the_grader(monkeypatch):
+    from dlmath.engine.runner import load_grader
+
+    secret = "grader-secret-" + os.urandom(8).hex()
+    monkeypatch.setenv("DLMATH_TEST_SECRET", secret)
+    load_grader("01_linear_algebra/quiz")  # its answer keys are now in this process
+    probe = "student-probe-" + os.urandom(8).hex()
+    server = ForkServer()
+    try:
+        with sealed(defines("PROBE", probe), server=server) as sub:
+            try:
+                memory = _memory(sub.worker.global_pid)
+            except OSError as exc:
+                pytest.skip(f"cannot read the worker's memory here: {exc}")
+    finally:
+        server.close()
+    assert probe.encode() in memory  # the scan sees what the worker holds
+    assert secret.encode() not in memory
+    assert b"262144 multiply-adds" not in memory
+    assert not [m for m in server.modules if m.startswith(("torch", "dlmath_graders"))]
+
+
+def test_a_forged_frame_is_a_crash_and_the_grader_is_not_fooled():
+    with sealed(snippet("tamper"), "def f(x):\n    return x + 1") as sub:
+        student = sub.student()
+        with pytest.raises(StudentCrashed, match="malformed|out of turn"):
+            student.forge(1)
+        student.trace(False)
+        assert student.f(1) == 2
+
+
+def test_missing_protections_are_reported_once(caplog):
+    with sealed("x = 1") as sub:
+        names = {p.name for p in sub.protections}
+        assert {"network namespace", "landlock filesystem", "seccomp", "rlimits"} <= names
+        missing = {p.name for p in sub.protections if not p.active}
+        assert {line.partition(":")[0] for line in sub.missing} == missing
+    absent = [Protection("test layer", False, "not on this machine")]
+    with caplog.at_level(logging.WARNING, logger="dlmath.sealed"):
+        assert report_missing(absent) == report_missing(absent) == [
+            "test layer: not on this machine"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "sealed grading runs without test layer here: not on this machine"]
+
+
+# --- cells and their outputs ------------------------------------------------------------------
+
+def test_cells_show_what_a_kernel_shows():
+    plot = "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"
+    failing = "def f(x):\n    return 1 / x\n\nf(0)"
+    cells = ("print('hi')\n6 * 7", "x = 1;", plot, failing, "display(x)\n'last'")
+    with sealed(*cells, limits=SealedLimits()) as sub:  # drawing may take a while
+        hello, quiet, figure, error, shown = sub.cells
+        assert [o.output_type for o in hello.outputs] == ["stream", "execute_result"]
+        assert hello.outputs[1].data["text/plain"] == "42"
+        assert hello.outputs[1].execution_count == hello.execution_count == 1
+        assert quiet.outputs == [] and quiet.execution_count == 2
+        assert figure.outputs[0].data["image/png"].startswith("iVBOR")  # a PNG
+        assert error.outputs[0].ename == "ZeroDivisionError"
+        trace = "".join(error.outputs[0].traceback)
+        assert '"<cell 4>", line 4' in trace and "return 1 / x" in trace
+        assert "dlmath" not in trace and "/" not in trace.replace("1 / x", "")
+        assert error.problem.startswith("cell 4: ZeroDivisionError")
+        assert [o.data["text/plain"] for o in shown.outputs] == ["1", "'last'"]
+
+
+def test_open_submission_runs_all_but_the_graded_cells():
+    nb = read(source_dir() / "01_linear_algebra" / "quiz.ipynb")
+    with open_submission(nb, limits=LIMITS) as sub:
+        assert [c.index for c in sub.cells] == [
+            i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_graded_test(c)]
+        assert not sub.problems
+        assert sub.student().value("q1") == (4, 10)
+
+
+@pytest.mark.parametrize("raw", [
+    "not a list", [{"output_type": "display_data", "data": {"text/html": "<script>"}}],
+    [{"output_type": "display_data", "data": {"image/png": "<svg onload=...>"}}],
+    [{"output_type": "stream", "name": "stdin", "text": "x"}],
+    [{"output_type": "stream", "name": "stdout", "text": ["x"]}],
+    [{"output_type": "error", "ename": "E", "evalue": "v", "traceback": "not a list"}],
+    [{"output_type": "stream", "name": "stdout", "text": "x" * 10_000}],
+], ids=range(7))
+def test_malformed_outputs_become_one_error(raw):
+    (output,) = clean_outputs(raw, cap=1000)
+    assert output.output_type == "error" and output.ename == "MalformedOutput"
+
+
+def test_outputs_are_writable_as_utf8():
+    (output,) = clean_outputs([{"output_type": "stream", "name": "stdout",
+                                "text": "a\ud800b"}], cap=1000)
+    assert output.text == "a?b"
+
+
+def test_the_scratch_directory_goes_even_when_made_unreadable(tmp_path):
+    (tmp_path / "outside").mkdir()
+    lock = ("import os\nos.makedirs('a/b')\nos.symlink({!r}, 'a/link')\n"
+            "os.chmod('a/b', 0)\nos.chmod('a', 0o500)").format(str(tmp_path / "outside"))
+    with sealed(lock) as sub:
+        assert not sub.problems, sub.problems
+        scratch = Path(sub.scratch)
+    assert not scratch.exists()
+    assert (tmp_path / "outside").stat().st_mode & 0o777 == 0o755
+
+
+# --- each layer on its own, in a forked child of the test ---------------------------------
+
+def in_child(action) -> str:
+    """Run `action` in a forked child, so the confinement it applies stays there."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            result = str(action())
+        except BaseException as exc:
+            result = f"{type(exc).__name__}: {exc}"
+        os.write(write, result.encode()[:10_000])
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        result = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return result
+
+
+def attempt(action) -> str:
+    try:
+        action()
+        return "allowed"
+    except OSError as exc:
+        return f"refused {exc.errno}"
+
+
+QUIZ = str(autograders_dir() / "01_linear_algebra" / "test_quiz.py")
+
+
+def user_namespaces() -> bool:
+    return in_child(lambda: sandbox._unshare(sandbox.CLONE_NEWUSER)) == "None"
+
+
+def test_the_mount_namespace_alone_covers_protected_paths(tmp_path):
+    if not user_namespaces():
+        pytest.skip("no user namespaces here")
+
+    def confine_and_read():
+        layers = sandbox._worker_namespaces([str(autograders_dir())], str(tmp_path), MiB)
+        sandbox._drop_capabilities()
+        return [p.active for p in layers], attempt(lambda: open(QUIZ).read()), attempt(
+            lambda: os.listdir("/proc"))
+
+    assert in_child(confine_and_read) == "([True, True, True], 'refused 13', 'refused 13')"
+
+
+def test_landlock_alone_allows_only_python_and_scratch(tmp_path):
+    if sandbox.landlock_abi() < 1:
+        pytest.skip("no Landlock here")
+    python = sandbox.read_paths(python_paths(), [])
+
+    def confine_and_try():
+        sandbox._landlock(python, str(tmp_path))
+        return [attempt(lambda: open(QUIZ).read()),
+                attempt(lambda: open(np.__file__).read()),
+                attempt(lambda: (tmp_path / "x").write_text("x")),
+                attempt(lambda: open(tmp_path.parent / "y", "w"))]
+
+    assert in_child(confine_and_try) == str(["refused 13", "allowed", "allowed", "refused 13"])
+
+
+def test_seccomp_alone_refuses_processes_and_sockets_but_not_threads():
+    if platform.machine() != "x86_64":
+        pytest.skip("the seccomp filter is for x86_64")
+
+    def confine_and_try():
+        sandbox._seccomp()
+        thread = threading.Thread(target=lambda: None)
+        return [attempt(os.fork), attempt(socket.socket), attempt(lambda: os.kill(1, 0)),
+                attempt(thread.start), attempt(lambda: os.kill(os.getpid(), 0))]
+
+    assert in_child(confine_and_try) == str(
+        ["refused 1", "refused 13", "refused 1", "allowed", "allowed"])
+
+
+def test_every_protection_this_machine_offers_is_active():
+    expected = {"rlimits", "capabilities dropped"}
+    expected |= {"landlock filesystem"} if sandbox.landlock_abi() >= 1 else set()
+    expected |= {"seccomp"} if platform.machine() == "x86_64" else set()
+    if user_namespaces():
+        expected |= {"user namespace", "pid namespace", "network namespace", "mount namespace",
+                     "private scratch"}
+    with sealed("x = 1") as sub:
+        active = {p.name for p in sub.protections if p.active}
+    assert expected <= active, sub.missing
