@@ -15,7 +15,6 @@ import pytest
 from dlmath.engine.student import LocalStudent
 from dlmath.notebooks import load_student
 
-
 # The notebooks' plot cells run here: keep matplotlib's cache out of the home directory.
 os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "dlmath-matplotlib"))
 os.environ.setdefault("MPLBACKEND", "Agg")
