@@ -8,7 +8,8 @@ command -v "$PY" >/dev/null || PY=python3
 if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ] || [ constraints.txt -nt .venv/.installed ]; then
     echo "dev.sh: installing into .venv (first run takes a few minutes)" >&2
     "$PY" -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+    .venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]" \
+        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     touch .venv/.installed
 fi
 # nbgrader runs `alembic` from PATH; the venv's bin must come first.
