@@ -1,10 +1,12 @@
-"""Sealed grading against in-process grading, measured in the same run.
+"""Sealed grading against in-process and in-kernel grading, measured in the same run.
 
 Prints the fork server's start time, the median time to start a worker (fork, confine,
 hello), and for every reference notebook the median time to run its cells and grade every
-exercise: sealed (`open_sources` + `run_exercise` on a SealedStudent) and local
-(`exec_cells` + `run_exercise` on a LocalStudent). One warm-up run of each comes first, so
-both sides find the graders imported and the torch references cached.
+exercise: sealed (`open_sources` + `run_exercise` on a SealedStudent), local (`exec_cells`
++ `run_exercise` on a LocalStudent), and in-kernel (the notebook executed in a fresh
+IPython kernel, its hidden cells calling `dlmath.grade`, as nbgrader's Execute does).
+One warm-up run of sealed and local comes first, so both find the graders imported and the
+torch references cached; every in-kernel run pays its kernel start and torch import.
 
     .venv/bin/python scripts/measure_sealed.py [--repeat 5] [--starts 30] [--only 01_]
 """
@@ -12,6 +14,8 @@ both sides find the graders imported and the torch references cached.
 from __future__ import annotations
 
 import argparse
+import copy
+import os
 import statistics
 import tempfile
 import time
@@ -69,6 +73,21 @@ def row(name: str, cells: object, exercises: object, times: list[float]) -> str:
             f"{local:6.0f} {sealed / local:6.1f}")
 
 
+def grade_in_kernel(nb) -> None:
+    from nbclient import NotebookClient
+
+    NotebookClient(copy.deepcopy(nb), kernel_name="python3", timeout=120,
+                   allow_errors=True).execute()
+
+
+def private_jupyter_dirs(base: str) -> None:
+    """Kernels write connection files and caches: keep them out of the home directory."""
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
+                "MPLCONFIGDIR"):
+        os.environ[var] = os.path.join(base, var.lower())
+    os.environ["MPLBACKEND"] = "Agg"
+
+
 def worker_start(server: ForkServer, scratch: str) -> None:
     spec = {"scratch": scratch, "limits": SealedLimits().to_dict(), "cpu": 60.0}
     Worker(server, spec, 30.0).close()
@@ -79,7 +98,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per notebook and side")
     parser.add_argument("--starts", type=int, default=30, help="worker starts to time")
     parser.add_argument("--only", default="", help="only notebooks whose path contains this")
+    parser.add_argument("--kernel-repeat", type=int, default=1,
+                        help="in-kernel runs per notebook (0: skip; each costs seconds)")
     args = parser.parse_args()
+    private_jupyter_dirs(tempfile.mkdtemp(prefix="dlmath-measure-"))
 
     start = time.perf_counter()
     server = ForkServer()
@@ -94,8 +116,9 @@ def main() -> None:
     print("\nMedian ms to run the cells and grade every exercise; 'no figs': sealed without "
           "drawing\nmatplotlib figures as PNG (the local run never draws them).")
     print(f"\n{'notebook':44} {'cells':>5} {'exercises':>9} {'sealed':>7} {'no figs':>8} "
-          f"{'local':>6} {'ratio':>6}")
+          f"{'local':>6} {'ratio':>6} {'in-kernel':>9}")
     totals = [0.0, 0.0, 0.0]
+    kernel_times, sealed_times, local_times = [], [], []
     for assignment in assignments():
         for path in sorted((source_dir() / assignment).glob("*.ipynb")):
             name = f"{assignment}/{path.name}"
@@ -106,8 +129,18 @@ def main() -> None:
             exercises = {c.exercise_id: c.points for c in grade_calls(nb)}
             times = measure_notebook(sources, exercises, server, args.repeat)
             totals = [t + u for t, u in zip(totals, times, strict=True)]
-            print(row(name, len(sources), len(exercises), times))
-    print(row("all notebooks", "", "", totals))
+            kernel = median_seconds(partial(grade_in_kernel, nb), args.kernel_repeat) \
+                if args.kernel_repeat else float("nan")
+            kernel_times.append(kernel)
+            sealed_times.append(times[0])
+            local_times.append(times[2])
+            print(row(name, len(sources), len(exercises), times) + f" {1000 * kernel:9.0f}")
+    print(row("all notebooks", "", "", totals) + f" {1000 * sum(kernel_times):9.0f}")
+    if sealed_times:
+        medians = [1000 * statistics.median(t) for t in (sealed_times, local_times)]
+        kernel = 1000 * statistics.median(kernel_times) if args.kernel_repeat else float("nan")
+        print(f"\nmedian per notebook: sealed {medians[0]:.0f} ms, local {medians[1]:.0f} ms, "
+              f"in-kernel {kernel:.0f} ms")
     server.close()
     if missing:
         print("\nprotections missing here:", "; ".join(missing))

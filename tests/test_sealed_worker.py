@@ -16,6 +16,7 @@ import struct
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -272,7 +273,9 @@ def test_the_notebook_budget_ends_grading_with_a_reason():
 
 
 def test_a_memory_bomb_fails_the_call_not_the_grader():
-    with sealed(snippet("memory_bomb"), "def f(x):\n    return x + 1") as sub:
+    # Time enough to reach the memory limit on a loaded machine: the limit must stop it.
+    limits = replace(LIMITS, call_seconds=10, call_cpu_seconds=10)
+    with sealed(snippet("memory_bomb"), "def f(x):\n    return x + 1", limits=limits) as sub:
         student = sub.student()
         with pytest.raises((StudentRaised, StudentCrashed)) as err:
             student.hog(1)

@@ -77,7 +77,8 @@ def dump_cache(path: Path) -> None:
     """Write the cache for other processes, encoded without pickle."""
     from dlmath.sealed.codec import encode
 
-    entries, buffers = [], []
+    entries: list[list[Any]] = []
+    buffers: list[bytes] = []
     for (name, digest), value in _CACHE.items():
         tree, parts = encode(value)
         entries.append([name, digest, tree, len(buffers), len(parts)])
