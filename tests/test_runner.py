@@ -104,3 +104,15 @@ def test_forbidden_check_is_worth_only_what_the_function_earns():
     result = run_exercise("01_linear_algebra/transpose", half, 2)
     forbidden = next(c for c in result.cases if c.group == "test_no_forbidden_calls")
     assert forbidden.passed and 0 < forbidden.credit < 1 and 0 < result.score < 2
+
+
+def test_forbidden_checks_weigh_half_their_exercise():
+    """README: a forbidden call costs half the exercise; every grader keeps to that."""
+    from dlmath.course import autograders_dir
+
+    for path in sorted(autograders_dir().glob("*/test_*.py")):
+        module = load_grader(f"{path.parent.name}/{path.stem[5:]}")
+        if hasattr(module, "FORBIDDEN"):
+            cases = collect_cases(module)
+            gated = sum(c.weight for c in cases if c.id == "test_no_forbidden_calls")
+            assert gated == sum(c.weight for c in cases) - gated, path

@@ -6,34 +6,16 @@ h; `torch.autograd.grad` is the sanity check. x must be unchanged afterwards.
 
 import numpy as np
 import pytest
-import torch
 
-from dlmath.callables import LOG_SUM_EXP, QUARTIC_BOWL, ROSENBROCK, SUM_OF_SQUARES, lookup
+from dlmath.callables import LOG_SUM_EXP, QUARTIC_BOWL, ROSENBROCK, SUM_OF_SQUARES
 from dlmath.engine.calculus_checks import SAME_H, expect_matches
 from dlmath.engine.compare import FINITE_DIFFERENCE
 from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.engine.torch_refs import autograd_gradient, central_gradient
 
 FUNCTIONS = [SUM_OF_SQUARES, ROSENBROCK, LOG_SUM_EXP, QUARTIC_BOWL]
 SHAPES = [(3,), (2, 3), (2, 2, 2)]
 DEFAULT_H = 1e-5
-
-
-@reference
-def torch_central_gradient(name, x, h):
-    f, flat = lookup(name).torch, torch.from_numpy(x).reshape(-1)
-    grad = torch.empty_like(flat)
-    for i in range(flat.numel()):
-        step = torch.zeros_like(flat)
-        step[i] = h
-        grad[i] = (f((flat + step).reshape(x.shape)) - f((flat - step).reshape(x.shape))) / (2 * h)
-    return grad.reshape(x.shape).numpy()
-
-
-@reference
-def torch_gradient(name, x):
-    t = torch.tensor(x, requires_grad=True)
-    return torch.autograd.grad(lookup(name).torch(t), t)[0].numpy()
 
 
 @np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader
@@ -63,7 +45,7 @@ def mistakes(f, x, h):
 def test_matches_central_differences(student, f, shape, seed):
     """central differences of {f.name} at x of shape {shape} (seed {seed})"""
     x = normal(seed, *shape)
-    expect_matches(student.numerical_gradient(f, x), torch_central_gradient(f.name, x, DEFAULT_H),
+    expect_matches(student.numerical_gradient(f, x), central_gradient(f.name, x, DEFAULT_H),
                    tol=SAME_H, what=f"numerical_gradient({f.name}, x) with x of shape {shape}",
                    mistakes=mistakes(f, x, DEFAULT_H))
 
@@ -74,9 +56,9 @@ def test_uses_the_given_h(student, h):
     """uses the h it is given: rosenbrock with h = {h}"""
     x = normal(5, 2, 2)
     exact = {"the exact gradient (is the h argument ignored? The answer is the central "
-             "difference at the h given)": torch_gradient(ROSENBROCK.name, x)}
+             "difference at the h given)": autograd_gradient(ROSENBROCK.name, x)}
     expect_matches(student.numerical_gradient(ROSENBROCK, x, h),
-                   torch_central_gradient(ROSENBROCK.name, x, h), tol=SAME_H,
+                   central_gradient(ROSENBROCK.name, x, h), tol=SAME_H,
                    what=f"numerical_gradient(rosenbrock, x, h={h})",
                    mistakes=mistakes(ROSENBROCK, x, h) | exact)
 
@@ -85,7 +67,7 @@ def test_uses_the_given_h(student, h):
 def test_close_to_autograd(student, f):
     """approximates the true gradient of {f.name} (torch.autograd.grad)"""
     x = normal(8, 2, 5)
-    expect_matches(student.numerical_gradient(f, x), torch_gradient(f.name, x),
+    expect_matches(student.numerical_gradient(f, x), autograd_gradient(f.name, x),
                    tol=FINITE_DIFFERENCE, what=f"numerical_gradient({f.name}, x) against "
                    "autograd", mistakes=mistakes(f, x, DEFAULT_H))
 
@@ -95,5 +77,5 @@ def test_called_twice(student):
     x = normal(3, 4)
     for attempt in ("first", "second"):
         expect_matches(student.numerical_gradient(LOG_SUM_EXP, x),
-                       torch_central_gradient(LOG_SUM_EXP.name, x, DEFAULT_H), tol=SAME_H,
+                       central_gradient(LOG_SUM_EXP.name, x, DEFAULT_H), tol=SAME_H,
                        what=f"the {attempt} call of numerical_gradient(log_sum_exp, x)")

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.callables import LOG_SUM_EXP, QUARTIC_BOWL, ROSENBROCK, SUM_OF_SQUARES, lookup
+from dlmath.callables import LOG_SUM_EXP, QUARTIC_BOWL, ROSENBROCK, SUM_OF_SQUARES
 from dlmath.engine.calculus_checks import expect_matches
 from dlmath.engine.compare import Tolerance
 from dlmath.engine.inputs import SEEDS, normal
 from dlmath.engine.references import reference
+from dlmath.engine.torch_refs import autograd_gradient, central_gradient
 
 FUNCTIONS = [SUM_OF_SQUARES, ROSENBROCK, LOG_SUM_EXP, QUARTIC_BOWL]
 # A right gradient's relative error is rounding noise (about 1e-10) that differs between two
@@ -20,25 +21,8 @@ FLOOR = 1e-8
 
 
 @reference
-def torch_central_gradient(name, x, h):
-    f, flat = lookup(name).torch, torch.from_numpy(x).reshape(-1)
-    grad = torch.empty_like(flat)
-    for i in range(flat.numel()):
-        step = torch.zeros_like(flat)
-        step[i] = h
-        grad[i] = (f((flat + step).reshape(x.shape)) - f((flat - step).reshape(x.shape))) / (2 * h)
-    return grad.reshape(x.shape).numpy()
-
-
-@reference
-def torch_gradient(name, x):
-    t = torch.tensor(x, requires_grad=True)
-    return torch.autograd.grad(lookup(name).torch(t), t)[0].numpy()
-
-
-@reference
 def torch_relative_error(name, x, analytic, h):
-    a, n = torch.from_numpy(analytic), torch.from_numpy(torch_central_gradient(name, x, h))
+    a, n = torch.from_numpy(analytic), torch.from_numpy(central_gradient(name, x, h))
     return ((a - n).abs() / torch.clamp(a.abs() + n.abs(), min=FLOOR)).max().item()
 
 
@@ -71,7 +55,7 @@ def mistakes(f, x, a, h):
 
 def wrong_gradients(name, x):
     """Analytic gradients with the bugs a gradient check exists to catch."""
-    right = torch_gradient(name, x)
+    right = autograd_gradient(name, x)
     one_off = right.copy()
     one_off.flat[1] += 0.5 + abs(one_off.flat[1])
     return {"halved": right / 2, "sign flipped": -right, "one entry off": one_off,
@@ -91,7 +75,7 @@ def check(student, f, x, analytic, h=None, label=""):
 def test_right_gradient(student, f, seed):
     """a right gradient of {f.name} gives a tiny relative error (seed {seed})"""
     x = normal(seed, 2, 3)
-    check(student, f, x, torch_gradient(f.name, x), label="the autograd gradient")
+    check(student, f, x, autograd_gradient(f.name, x), label="the autograd gradient")
 
 
 @pytest.mark.parametrize("bug", ["halved", "sign flipped", "one entry off", "transposed"])
@@ -107,7 +91,7 @@ def test_zero_gradient_entries(student):
     """entries where both gradients are exactly 0 count as no error (the 1e-8 floor), not NaN"""
     x = normal(5, 3, 2)
     x[0, :] = 0.0  # quartic_bowl is even in every coordinate: both gradients are 0 there
-    analytic = torch_gradient(QUARTIC_BOWL.name, x)
+    analytic = autograd_gradient(QUARTIC_BOWL.name, x)
     check(student, QUARTIC_BOWL, x, analytic, label="0 in both gradients")
     analytic[1, 1] *= 1.5
     check(student, QUARTIC_BOWL, x, analytic, label="0 in both gradients, one entry wrong")
@@ -117,5 +101,5 @@ def test_zero_gradient_entries(student):
 def test_uses_the_given_h(student, h):
     """uses the h it is given: rosenbrock with h = {h}"""
     x = normal(6, 4)
-    check(student, ROSENBROCK, x, torch_gradient(ROSENBROCK.name, x), h=h,
+    check(student, ROSENBROCK, x, autograd_gradient(ROSENBROCK.name, x), h=h,
           label=f"the autograd gradient, h={h}")

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from dlmath.callables import lookup
+from dlmath.engine.references import reference
+
 
 def sgd_step(params: list[Any], grads: list[Any], buffers: list[Any], *, lr: float,
              momentum: float = 0.0) -> None:
@@ -37,3 +40,26 @@ def backward_from(output: Any, gradient: Any) -> None:
     import torch
 
     (output * torch.from_numpy(gradient)).sum().backward()
+
+
+@reference
+def central_gradient(name: str, x: Any, h: float) -> Any:
+    """The central-difference gradient of the registered function `name` at x, step h."""
+    import torch
+
+    f, flat = lookup(name).torch, torch.from_numpy(x).reshape(-1)
+    grad = torch.empty_like(flat)
+    for i in range(flat.numel()):
+        step = torch.zeros_like(flat)
+        step[i] = h
+        grad[i] = (f((flat + step).reshape(x.shape)) - f((flat - step).reshape(x.shape))) / (2 * h)
+    return grad.reshape(x.shape).numpy()
+
+
+@reference
+def autograd_gradient(name: str, x: Any) -> Any:
+    """The exact gradient of the registered function `name` at x, by autograd."""
+    import torch
+
+    t = torch.tensor(x, requires_grad=True)
+    return torch.autograd.grad(lookup(name).torch(t), t)[0].numpy()

@@ -216,7 +216,9 @@ class Submission:
             if header.get("op") != "cell" or header.get("seq") != seq or header.get(
                     "number") != cell.number:
                 worker.kill()
-                raise WorkerDied("it answered out of turn")
+                died = WorkerDied("it answered out of turn")
+                self._cell_failed(cell, died)  # skipped from now on, as a crash would be
+                raise died
             if cell.execution_count is None:
                 self._record(cell, clean_outputs(header.get("outputs"), cap),
                              str(header.get("problem", ""))[:1000])

@@ -1,0 +1,225 @@
+"""Issue 5: an adversarial class graded through the real `nbgrader autograde`.
+
+One temporary course for 01_linear_algebra, with tighter sealed limits so that loops cost
+little; 32 hostile students (tests/hostile_submissions.py: one attack each, in one solution
+cell, the rest the reference) and two honest ones; ONE `nbgrader autograde --force` for all.
+Then, for every attack: a score for every graded cell, no more than its honest work is worth,
+a reason in the autograded notebook, protected files unchanged and never shown, the other
+students' submissions unchanged and the honest students at full marks, no forged output, no
+process left running, no program run, no connection made.
+
+`pytest -s tests/test_hostile_autograde.py` prints the table of attacks and outcomes
+(scripts/hostile_report.py prints it too, without pytest).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hostile_submissions import (
+    ASSIGNMENT,
+    ATTACKS,
+    HONEST,
+    NOTEBOOK,
+    NOTEBOOKS,
+    STUDENTS,
+    HostileCourse,
+    Outcome,
+    Run,
+    autograde,
+    build_course,
+    cell_error,
+    cell_of,
+    cell_said,
+    digests,
+    feedback_failure,
+    leaks,
+    outcomes,
+    points_of,
+    protected_files,
+    secret_strings,
+    shown_anywhere,
+    table,
+)
+
+from dlmath.notebooks import is_graded_test, nbgrader, read
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+WALL_SECONDS = 180  # the whole autograde run, on this 2-core machine
+BY_ID = {a.id: a for a in ATTACKS}
+FORGERS = ("h01_input_transformer", "h27_fake_score", "h28_forged_reply",
+           "h32_forged_reply_in_call")
+def by_attack(marks: dict[str, pytest.MarkDecorator] | None = None) -> list:
+    marks = marks or {}
+    return [pytest.param(a.id, marks=[marks[a.id]] if a.id in marks else [], id=a.id)
+            for a in ATTACKS]
+
+
+@dataclass
+class Graded:
+    hostile: HostileCourse
+    run: Run
+    rows: dict[str, Outcome]
+    points: dict[str, float]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Iterator[Graded]:
+    hostile = build_course(tmp_path_factory.mktemp("hostile"))
+    try:
+        run = autograde(hostile)
+        assert run.returncode == 0, f"nbgrader autograde failed:\n{run.output[-3000:]}"
+        rows = {r.student: r for r in outcomes(hostile)}
+        yield Graded(hostile, run, rows, points_of(hostile.course))
+    finally:
+        hostile.close()
+
+
+def autograded(graded: Graded, student: str, notebook: str = NOTEBOOK):
+    return read(graded.hostile.course.autograded(student, ASSIGNMENT, notebook))
+
+
+def test_the_class_covers_the_issue():
+    assert len(ATTACKS) >= 22 and len(set(STUDENTS)) == len(STUDENTS)
+    assert all(re.fullmatch(r"h\d\d_[a-z_]+", a.id) for a in ATTACKS)
+
+
+def test_one_autograde_run_grades_everyone_in_time(graded):
+    print("\n" + table(list(graded.rows.values()), graded.points, graded.run))
+    assert graded.run.seconds < WALL_SECONDS, graded.run.seconds
+    assert set(graded.rows) == set(STUDENTS)
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_every_graded_cell_has_a_score(graded, student):
+    row = graded.rows[student]
+    for name in NOTEBOOKS:
+        assert set(row.scores[name]) == set(row.maxima[name]), (name, row.scores[name])
+        assert None not in row.scores[name].values(), (name, row.scores[name])
+
+
+def test_honest_students_get_full_marks(graded):
+    assert graded.points["total"] == 28  # 22 for the functions, 6 for the quiz
+    for student in HONEST:
+        assert graded.rows[student].total == 28, graded.rows[student].scores
+
+
+@pytest.mark.parametrize("student", by_attack())
+def test_no_attack_earns_more_than_its_honest_work(graded, student):
+    row = graded.rows[student]
+    assert row.total <= row.expected(graded.points), (row.scores, row.reason)
+    assert row.attacked_score <= row.worth(graded.points), row.reason
+
+
+@pytest.mark.parametrize("student", by_attack())
+def test_an_attack_costs_at_most_its_own_exercise(graded, student):
+    """Every other exercise and the quiz keep their points: exactly the honest work."""
+    row = graded.rows[student]
+    attacked = f"{row.attack.function}_tests"
+    for name in NOTEBOOKS:
+        for grade_id, score in row.scores[name].items():
+            if grade_id != attacked:
+                assert score == row.maxima[name][grade_id], (grade_id, score, row.reason)
+    assert row.attacked_score == row.worth(graded.points), row.reason
+
+
+@pytest.mark.parametrize("student", by_attack())
+def test_every_attack_gets_a_reason(graded, student):
+    attack = BY_ID[student]
+    nb = autograded(graded, student)
+    assert graded.rows[student].reason
+    if attack.honest:  # full marks; the attacked cell shows what was refused
+        solution = f"{attack.function}_solution"
+        assert cell_error(nb, solution) or cell_said(nb, solution)
+    else:  # the attacked exercise's feedback says what failed
+        assert feedback_failure(nb, f"{attack.function}_tests", attack.function)
+
+
+def test_refused_reads_and_writes_are_errors_in_the_cell(graded):
+    for student in ("h05_read_autograders", "h06_read_source", "h08_tamper_gradebook",
+                    "h09_tamper_submissions", "h26_socket", "h30_steal_secrets"):
+        attack = BY_ID[student]
+        error = cell_error(autograded(graded, student), f"{attack.function}_solution")
+        assert error.startswith("PermissionError"), (student, error)
+    for student in ("h16_shell", "h29_linger"):  # no program may start
+        attack = BY_ID[student]
+        assert cell_error(autograded(graded, student), f"{attack.function}_solution") \
+            == "PermissionError: [Errno 1] Operation not permitted"
+
+
+def test_protected_files_are_unchanged(graded):
+    hostile = graded.hostile
+    after = protected_files(hostile.course, hostile.targets)
+    assert {str(p) for p in after} == set(hostile.before), "a protected file appeared or went"
+    assert digests(after) == hostile.before
+    for path in (hostile.targets.victim, hostile.targets.victim_quiz):
+        assert path in hostile.before
+
+
+def test_the_gradebook_is_intact(graded):
+    hostile = graded.hostile
+    db = sqlite3.connect(f"file:{hostile.course.gradebook}?mode=ro", uri=True)
+    try:
+        students = dict(db.execute("select id, first_name from student").fetchall())
+        scores = db.execute("select max(auto_score), count(*) from grade").fetchone()
+    finally:
+        db.close()
+    assert students["zz_canary"] == hostile.canaries["gradebook"][0]
+    assert set(STUDENTS) <= set(students)
+    assert scores[0] <= 3  # nobody's UPDATE reached it: no cell is worth more than 3
+    assert not Path(hostile.targets.gradebook + ".old").exists()
+
+
+def test_protected_contents_are_never_shown(graded):
+    hostile = graded.hostile
+    secrets_ = secret_strings(hostile)
+    assert len(secrets_["autograders"]) > 20
+    # Each protected content, printed, would be caught:
+    gradebook = repr(hostile.course.gradebook.read_bytes())
+    source = (hostile.root / "source" / ASSIGNMENT / NOTEBOOK).read_text()
+    graders = [p.read_text() for p in Path(hostile.targets.autograders).glob("*.py")]
+    assert {hit.partition(":")[0] for hit in leaks(gradebook, secrets_)} == {"gradebook"}
+    assert {hit.partition(":")[0] for hit in leaks(source, secrets_)} == {"source"}
+    assert all(leaks(text, secrets_) for text in graders)
+    assert shown_anywhere(hostile) == {}
+
+
+def test_graded_cells_hold_only_what_the_grader_wrote(graded):
+    """Whatever a submission printed, each graded cell shows the grader's report and its
+    score, and the score is the one in the gradebook."""
+    for student in STUDENTS:
+        for name in NOTEBOOKS:
+            scores = graded.rows[student].scores[name]
+            for cell in autograded(graded, student, name).cells:
+                if not is_graded_test(cell):
+                    continue
+                report, result = cell.outputs
+                score = scores[nbgrader(cell)["grade_id"]]
+                assert report.name == "stdout" and re.match(
+                    r"\S+: [\d.]+ / [\d.]+ points \(", report.text), (student, report.text)
+                assert float(result.data["text/plain"]) == score
+
+
+def test_fake_scores_forge_nothing(graded):
+    for student in FORGERS:
+        assert graded.rows[student].attacked_score == 0
+        text = "".join(o.get("text", "") for c in autograded(graded, student).cells
+                       if is_graded_test(c) for o in c.outputs)
+        assert "All tests passed" not in text
+    forger = BY_ID["h27_fake_score"]
+    said = cell_of(autograded(graded, forger.id), f"{forger.function}_solution").outputs
+    assert "All tests passed! Score: 28/28" in said[0].text  # shown as the student's own
+
+
+def test_no_process_is_left_running(graded):
+    assert graded.run.lingering == []
+
+
+def test_no_program_ran_and_no_connection_was_made(graded):
+    assert not Path(graded.hostile.targets.shell_target).exists()
+    assert graded.run.connections == 0
