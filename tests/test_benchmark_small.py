@@ -1,0 +1,54 @@
+"""The grading benchmark's correctness half, on a tiny class: stock `nbgrader autograde`,
+sealed `nbgrader autograde` and `dlmath grade` give every non-hostile submission the same
+score in every cell, and every submission a grade. Speed is the script's business, not CI's.
+"""
+
+import os
+
+import pytest
+
+from dlmath.benchmark import grade_available, run_benchmark
+from dlmath.synthetic import plan_class
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+STUDENTS = 4  # hostile_every=4 makes the third one hostile: the score forger
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    saved = dict(os.environ)  # run_benchmark points Jupyter's directories at its workdir
+    try:
+        return run_benchmark(tmp_path_factory.mktemp("bench"), ["01_linear_algebra"],
+                             sizes=(STUDENTS,), stock_students=STUDENTS,
+                             sealed_students=STUDENTS, hostile_every=4, log=lambda *_: None)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_the_class_is_varied_and_reproducible():
+    students = plan_class(STUDENTS, hostile_every=4)
+    assert [s.hostile for s in students] == [False, False, True, False]
+    assert len({s.kind for s in students}) >= 3
+    assert students == plan_class(STUDENTS, hostile_every=4)
+
+
+def test_every_path_grades_every_submission(result):
+    labels = ["stock", "sealed"] + ([f"grade@{STUDENTS}"] if grade_available() else [])
+    assert [t.label for t in result.timings] == labels
+    assert all(t.notebooks == 2 * STUDENTS for t in result.timings)
+    assert not result.missing
+    assert not [p for t in result.timings for p in t.problems]
+
+
+def test_scores_are_identical_across_paths(result):
+    assert result.compared >= 3 * 14  # three honest students, 14 graded cells each
+    assert not result.mismatches, "\n".join(result.mismatches)
+
+
+def test_the_forger_gains_nothing_sealed(result):
+    forger = next(s.id for s in result.students if s.hostile)
+    totals = {t.label: sum(v or 0 for k, v in t.scores.items() if k[0] == forger)
+              for t in result.timings}
+    assert totals["stock"] > 0  # in the kernel, patching dlmath.grade forges full marks
+    assert all(total == 0 for label, total in totals.items() if label != "stock")
