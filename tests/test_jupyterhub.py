@@ -1,0 +1,321 @@
+"""The course in a real JupyterHub, driven through headless Chromium like its users would.
+
+A site made by deploy/jupyterhub/setup_course.py in a temporary folder, real unix accounts (an
+instructor and two students), PAM logins, the hub and its proxy on loopback with a subdomain
+per user and for the course service (Chromium resolves *.localhost itself). The steps run in
+order and share the site; each one leaves screenshots in the artefacts folder
+(DLMATH_ARTIFACTS, default test-artifacts/jupyterhub).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from hub_site import REPO, Site, missing_requirements, new_site
+
+from dlmath.check import check_notebook
+from dlmath.demo import CLASS
+from dlmath.notebooks import fill_solutions
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ASSIGNMENT = "01_linear_algebra"
+NOTEBOOKS = ("linear_algebra.ipynb", "quiz.ipynb")
+STUDENTS = {"ada": CLASS[0], "cleo": CLASS[2]}  # the reference solution; realistic mistakes
+ARTIFACTS = Path(os.environ.get("DLMATH_ARTIFACTS", REPO / "test-artifacts")) / "jupyterhub"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
+SLOW = 180_000  # ms: spawning a server or grading on a loaded 2-core machine
+
+why_not = missing_requirements()
+if why_not and not os.environ.get("DLMATH_REQUIRE_HUB_TEST"):
+    pytest.skip(why_not, allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def site():
+    if why_not:
+        pytest.fail(f"the hub test is required here but cannot run: {why_not}")
+    site = new_site()
+    try:
+        site.install()
+        for role in ("inst", *STUDENTS):
+            site.add_account(role)
+        site.start(instructors=["inst"], students=list(STUDENTS))
+        yield site
+    finally:
+        log = site.log_tail(400)
+        site.stop()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "hub.log").write_text(log)
+        site.remove()
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                     args=CHROMIUM_FLAGS, env={"HOME": str(site.root)})
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def pages(site, browser):
+    """One logged-in browser context per person, kept across the steps."""
+    opened: dict[str, Page] = {}
+
+    def page(role: str) -> Page:
+        if role not in opened:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.set_default_timeout(60_000)
+            opened[role] = login(context.new_page(), site, role)
+        return opened[role]
+    yield page
+    for p in opened.values():
+        p.context.close()
+
+
+def login(page: Page, site: Site, role: str) -> Page:
+    account = site.user(role)
+    page.goto(f"{site.url}/hub/login")
+    page.fill("#username_input", account.name)
+    page.fill("#password_input", account.password)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(r"/(lab|spawn-pending|home)"), timeout=SLOW)
+    return page
+
+
+shots: list[str] = []
+
+
+def shot(page: Page, name: str) -> None:
+    path = ARTIFACTS / f"{len(shots) + 1:02d}-{name}.png"
+    page.screenshot(path=path)
+    shots.append(path.name)
+
+
+# --- the instructor's side: the formgrader inside the course service's JupyterLab ---------
+
+def open_formgrader(page: Page, site: Site):
+    page.goto(f"{site.service_url}/lab?reset")
+    page.get_by_text("Nbgrader", exact=True).click()
+    page.locator("#jp-mainmenu-nbgrader").get_by_text("Formgrader", exact=True).click()
+    frame = page.frame_locator("iframe.formgrader-iframe, iframe").first
+    expect(frame.get_by_text("Manage Assignments").first).to_be_visible(timeout=SLOW)
+    return frame
+
+
+def assignment_row(frame):
+    return frame.locator("tr", has=frame.locator("td.name", has_text=ASSIGNMENT))
+
+
+def press(frame, button, page: Page, screenshot: str) -> str:
+    """Press a formgrader button, wait for its report, keep a screenshot; the report's text."""
+    button.click()
+    modal = frame.locator("#success-modal, #error-modal").first
+    expect(modal.locator(".modal-title")).to_be_visible(timeout=SLOW)
+    text = modal.inner_text()
+    shot(page, screenshot)
+    modal.locator(".modal-footer button").first.click()
+    expect(modal).to_be_hidden()
+    assert "Success" in text, text
+    return text
+
+
+# --- a student's side: JupyterLab with the Assignments panel -----------------------------
+
+def assignments_panel(page: Page, site: Site, role: str) -> Page:
+    page.goto(f"{site.server_url(role)}/lab?reset", timeout=SLOW)
+    page.get_by_text("Nbgrader", exact=True).click()
+    page.get_by_text("Assignment List", exact=True).click()
+    expect(page.locator("#released_assignments_list")).to_be_visible()
+    return page
+
+
+def fill_in(page: Page, site: Site, role: str, notebook: str, answers: dict[str, str]) -> None:
+    """Type each answer into its solution cell in JupyterLab and save."""
+    page.goto(f"{site.server_url(role)}/lab/tree/dlmath/{ASSIGNMENT}/{notebook}")
+    released = nbformat.read(REPO / "release" / ASSIGNMENT / notebook, as_version=4)
+    cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+    expect(cells).to_have_count(len(released.cells), timeout=SLOW)
+    for index, cell in enumerate(released.cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cells.nth(index).locator(".cm-content").click()
+            page.keyboard.press("Control+a")
+            page.keyboard.insert_text(answers[grade_id])  # no auto-closed brackets
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
+    expect(page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")).to_have_count(0)
+    saved = site.user(role).home / "dlmath" / ASSIGNMENT / notebook
+    deadline = time.monotonic() + 30
+    while solution_sources(saved, answers) != answers and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert solution_sources(saved, answers) == answers, "what was typed is not what was saved"
+
+
+def solution_sources(path: Path, answers: dict[str, str]) -> dict[str, str]:
+    return {c.metadata["nbgrader"]["grade_id"]: c.source
+            for c in nbformat.read(path, as_version=4).cells
+            if c.metadata.get("nbgrader", {}).get("grade_id") in answers}
+
+
+def expected_notebook(tmp: Path, notebook: str, answers: dict[str, str]) -> Path:
+    path = tmp / notebook
+    nb = nbformat.read(REPO / "release" / ASSIGNMENT / notebook, as_version=4)
+    nbformat.write(fill_solutions(nb, answers), path)
+    return path
+
+
+# --- the steps ----------------------------------------------------------------------------
+
+def test_1_instructor_generates_and_releases(site, pages):
+    page = pages("inst")
+    frame = open_formgrader(page, site)
+    shot(page, "instructor-formgrader")
+    press(frame, assignment_row(frame).locator("td.assign a"), page, "instructor-generated")
+    press(frame, assignment_row(frame).locator("td.release a"), page, "instructor-released")
+    expect(assignment_row(frame).locator("td.status")).to_have_text("released")
+    assert (site.exchange / "dlmath" / "outbound" / ASSIGNMENT / "quiz.ipynb").exists()
+
+
+@pytest.mark.parametrize("role", list(STUDENTS))
+def test_2_student_fetches_fills_validates_submits(site, pages, role):
+    page = assignments_panel(pages(role), site, role)
+    page.locator("#released_assignments_list").get_by_role("button", name="Fetch").click()
+    fetched = page.locator("#fetched_assignments_list")
+    expect(fetched).to_contain_text(ASSIGNMENT, timeout=SLOW)
+    shot(page, f"{role}-fetched")
+
+    for notebook in NOTEBOOKS:
+        answers = STUDENTS[role].answer(ASSIGNMENT, notebook)
+        fill_in(page, site, role, notebook, answers)
+    page.get_by_role("button", name="Validate").first.click()  # the notebook's toolbar
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_be_visible(timeout=SLOW)
+    expect(dialog).to_contain_text(re.compile("Success|Validat|failed|passed", re.I))
+    shot(page, f"{role}-validated")
+    dialog.get_by_role("button").last.click()
+
+    page = assignments_panel(page, site, role)
+    page.locator("#fetched_assignments_list").get_by_role("button", name="Submit").click()
+    expect(page.locator("#submitted_assignments_list")).to_contain_text(ASSIGNMENT, timeout=SLOW)
+    shot(page, f"{role}-submitted")
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory) -> dict[str, dict[str, tuple[float, float]]]:
+    """(score, possible) per student and notebook from `dlmath check`, an independent path."""
+    tmp = tmp_path_factory.mktemp("expected")
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for role, student in STUDENTS.items():
+        (tmp / role).mkdir()
+        out[role] = {}
+        for nb in NOTEBOOKS:
+            path = expected_notebook(tmp / role, nb, student.answer(ASSIGNMENT, nb))
+            report = check_notebook(path, ASSIGNMENT)
+            out[role][nb] = (report.score, report.possible)
+    return out
+
+
+def total(scores: dict[str, tuple[float, float]]) -> tuple[float, float]:
+    return sum(s for s, _ in scores.values()), sum(p for _, p in scores.values())
+
+
+def test_3_instructor_collects_and_autogrades(site, pages, expected):
+    assert total(expected["ada"])[0] == total(expected["ada"])[1] > total(expected["cleo"])[0] > 0
+
+    page = pages("inst")
+    frame = open_formgrader(page, site)
+    press(frame, assignment_row(frame).locator("td.collect a"), page, "instructor-collected")
+    assignment_row(frame).locator("td.num-submissions a").click()
+    for role in STUDENTS:
+        row = frame.locator("tr", has=frame.locator("td.student-id",
+                                                     has_text=site.user(role).name))
+        press(frame, row.locator("td.autograde a"), page, f"instructor-autograded-{role}")
+        score, possible = total(expected[role])
+        expect(row.locator("td.score")).to_have_text(f"{fmt(score)} / {fmt(possible)}")
+    shot(page, "instructor-scores")
+
+
+def fmt(x: float) -> str:
+    """A number as the formgrader shows it (rounded to 2 places, no trailing zeros)."""
+    return f"{round(x, 2):g}"
+
+
+def test_4_feedback_reaches_each_student_alone(site, pages, expected):
+    page = pages("inst")
+    frame = open_formgrader(page, site)
+    press(frame, assignment_row(frame).locator("td.generate-feedback a"), page,
+          "instructor-feedback-generated")
+    press(frame, assignment_row(frame).locator("td.release-feedback a"), page,
+          "instructor-feedback-released")
+
+    for role in STUDENTS:
+        page = assignments_panel(pages(role), site, role)
+        page.locator("#submitted_assignments_list").get_by_role(
+            "button", name="Fetch Feedback").click()
+        feedback = site.user(role).home / "dlmath" / ASSIGNMENT / "feedback"
+        expect(page.locator("#submitted_assignments_list")).to_contain_text(
+            re.compile("view feedback", re.I), timeout=SLOW)
+        reports = sorted(feedback.glob("*/linear_algebra.html"))
+        assert len(reports) == 1, f"{role} should have exactly one report: {reports}"
+        html = reports[0].read_text()
+        score, possible = expected[role]["linear_algebra.ipynb"]
+        assert f"linear_algebra (Score: {score:.1f} / {possible:.1f})" in html
+        assert "BEGIN HIDDEN TESTS" not in html and "dlmath.grade" not in html
+        relative = reports[0].relative_to(site.user(role).home)
+        page.goto(f"{site.server_url(role)}/files/{relative}")
+        expect(page.get_by_text("linear_algebra").first).to_be_visible()
+        shot(page, f"{role}-feedback")
+
+
+def test_5_students_cannot_read_the_course_or_each_other(site):
+    ada_work = site.user("ada").home / "dlmath" / ASSIGNMENT / "linear_algebra.ipynb"
+    secrets = [
+        ("ls", site.course_root),
+        ("cat", site.course_root / "autograders" / ASSIGNMENT / "test_matmul.py"),
+        ("cat", site.course_root / "source" / ASSIGNMENT / "linear_algebra.ipynb"),
+        ("cat", site.course_root / "gradebook.db"),
+        ("ls", site.exchange / "dlmath" / "inbound"),
+        ("ls", site.exchange / "dlmath" / "feedback"),
+        ("cat", ada_work),
+    ]
+    for command, path in secrets:
+        assert path.exists() or command == "ls", path
+        done = site.run_as("cleo", command, path)
+        assert done.returncode != 0 and "Permission denied" in done.stderr, (command, path, done)
+    # ... while what is meant for them stays readable.
+    released = site.exchange / "dlmath" / "outbound" / ASSIGNMENT / "quiz.ipynb"
+    assert site.run_as("cleo", "cat", released).returncode == 0
+
+
+def test_5b_the_grader_account_grades_with_every_protection(site):
+    """The service is no root: sealed grading must still get all its protections."""
+    snippet = ("from dlmath.sealed.student import open_sources\n"
+               "with open_sources(['x = 1']) as sub:\n"
+               "    print('missing:', sub.missing)\n")
+    done = site.run_as("grader", site.prefix / "venv" / "bin" / "python", "-c", snippet)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "missing: []", done.stdout
+
+
+def test_6_only_the_course_service_may_be_framed(site, pages):
+    """JupyterHub forbids framing; the formgrader (framed by its own JupyterLab) alone may."""
+    service = pages("inst").goto(f"{site.service_url}/formgrader/manage_assignments")
+    assert service.headers["content-security-policy"] == "frame-ancestors 'self'"
+    own = pages("ada").goto(f"{site.server_url('ada')}/lab")
+    assert "frame-ancestors 'none'" in own.headers["content-security-policy"]
+    (ARTIFACTS / "screenshots.txt").write_text("\n".join(shots) + "\n")
