@@ -29,7 +29,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-COURSE_FILES = ("nbgrader_config.py", "source", "autograders")
+# course directory entry -> where it comes from (course_nbgrader_config.py is the repository's
+# nbgrader_config.py: sealed grading, feedback hygiene)
+COURSE_FILES = {"nbgrader_config.py": HERE / "course_nbgrader_config.py",
+                "source": REPO / "source", "autograders": REPO / "autograders"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -103,8 +106,8 @@ def make_grader_account(grader: str, home: Path) -> pwd.struct_passwd:
 
 def make_course(course_root: Path, account: pwd.struct_passwd) -> None:
     course_root.mkdir(parents=True, exist_ok=True)
-    for name in COURSE_FILES:
-        src, dest = REPO / name, course_root / name
+    for name, src in COURSE_FILES.items():
+        dest = course_root / name
         if src.is_dir():
             shutil.copytree(src, dest, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns("__pycache__"))
