@@ -567,8 +567,8 @@ def marginal_seconds(grades: list[Timing]) -> list[float]:
 def report_table(result: BenchmarkResult) -> Table:
     table = Table(title="Grading speed: one synthetic class, one run", title_justify="left")
     for name in ("path", "students", "notebooks", "wall s", "notebooks/s", "median s/nb",
-                 "p95 s/nb", "peak memory", "ratio vs stock", "others' CPU"):
-        table.add_column(name, justify="left" if name == "path" else "right")
+                 "p95 s/nb", "peak memory", "vs stock", "others' CPU"):
+        table.add_column(name, justify="left" if name == "path" else "right", no_wrap=True)
     stock = result.stock
     for t in result.timings:
         ratio = f"{t.throughput / stock.throughput:.1f} x" if stock and stock.throughput else "-"

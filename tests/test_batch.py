@@ -3,6 +3,7 @@ survives being killed, and writes to PostgreSQL as well as SQLite."""
 
 from __future__ import annotations
 
+import copy
 import shutil
 import signal
 import subprocess
@@ -16,8 +17,15 @@ from nbgrader.api import Gradebook
 from pg import postgres_server, server_bin
 
 from dlmath.demo import CLASS, notebooks_of
-from dlmath.nbgrader.batch import MARKER, grade_assignment
+from dlmath.nbgrader.batch import (
+    MARKER,
+    SANITIZE,
+    course_directory,
+    grade_assignment,
+    load_config,
+)
 from dlmath.nbgrader.course import Course
+from dlmath.nbgrader.sanitize import AssignmentSnapshot, batch_preprocessor
 from dlmath.notebooks import fill_solutions, read
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -88,6 +96,57 @@ def test_same_autograded_notebooks(courses):
     for student in STUDENTS:
         for name in notebooks_of(ASSIGNMENT):
             assert outputs(batch, student.id, name) == outputs(stock, student.id, name)
+
+
+def tampered(nb) -> list:
+    """Ways a submission strays from the release: each a changed copy of the notebook."""
+    cells = nb.cells
+    test = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade")
+                and not c.metadata.nbgrader.get("solution"))
+    locked = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("locked")
+                  and i != test)
+    variants = []
+    for change in (
+            lambda n: n.cells[locked].update(source="print('edited a locked cell')"),
+            lambda n: n.cells.pop(test),  # a deleted test cell comes back
+            lambda n: n.cells[test].metadata.pop("nbgrader"),
+            lambda n: n.cells[test].metadata.nbgrader.update(points=1000, locked=False),
+            lambda n: n.cells.insert(0, copy.deepcopy(n.cells[test])),  # a duplicated id
+            lambda n: n.cells[locked].update(cell_type="markdown"),
+            lambda n: n.metadata.update(kernelspec={"name": "other", "display_name": "x"})):
+        variant = copy.deepcopy(nb)
+        change(variant)
+        variants.append(variant)
+    return variants
+
+
+def test_sanitize_from_the_snapshot_is_nbgraders(courses):
+    """The batch's sanitize steps (one snapshot of the gradebook) leave every notebook as
+    nbgrader's own (which query the gradebook) do, tampered ones included."""
+    stock, _, _ = courses
+    config = load_config(stock.root)
+    coursedir = course_directory(config)
+    config.OverwriteCells.add_missing_cells = True
+    with Gradebook(coursedir.db_url, "dlmath") as gb:
+        snapshot = AssignmentSnapshot.load(gb, ASSIGNMENT)
+    for name in notebooks_of(ASSIGNMENT):
+        released = read(stock.root / "release" / ASSIGNMENT / name)
+        resources = {"nbgrader": {"notebook": Path(name).stem, "assignment": ASSIGNMENT,
+                                  "student": "ada", "db_url": coursedir.db_url}}
+        for variant in [released, *tampered(released)]:
+            outcomes = []
+            for chain in ([cls(config=config) for cls in SANITIZE],
+                          [batch_preprocessor(cls, snapshot, config=config) for cls in SANITIZE]):
+                nb = copy.deepcopy(variant)
+                try:
+                    for preprocessor in chain:
+                        nb, _ = preprocessor(nb, copy.deepcopy(resources))
+                    for cell in nb.cells:  # a cell put back has none: writing draws one
+                        cell.setdefault("id", "put-back")
+                    outcomes.append(nbformat.writes(nb))
+                except Exception as exc:
+                    outcomes.append(f"{type(exc).__name__}: {exc}")
+            assert outcomes[0] == outcomes[1]
 
 
 def test_feedback_and_export_work_on_the_result(courses):

@@ -27,6 +27,7 @@ from dlmath.engine.errors import (
     StudentError,
     StudentRaised,
     StudentTimeout,
+    WrongReturnType,
 )
 from dlmath.engine.forbidden import traced_call
 from dlmath.engine.plain import to_plain
@@ -95,8 +96,11 @@ class LocalStudent(StudentBase):
         if not callable(fn):
             raise MissingFunction(f"`{name}` is not defined as a function: run its cell, "
                                   "and check the name is spelled as in the exercise")
-        label = call_label(name, args, kwargs)
         before = snapshot_arrays(args, kwargs)
+
+        def label() -> str:  # only a message needs it, and printing arrays is not free
+            return call_label(name, *as_passed(before, args, kwargs))
+
         with capture_student(self.warnings), time_limit(self.limits.seconds_per_call, label):
             try:
                 if self.tracing:
@@ -107,9 +111,12 @@ class LocalStudent(StudentBase):
             except StudentTimeout:
                 raise
             except Exception as exc:  # the student's bug, reported as such
-                raise raised_error(label, exc) from None
+                raise raised_error(label(), exc) from None
         check_unchanged(label, before, args, kwargs)
-        return to_plain(result, what=f"the result of {label}")
+        try:
+            return to_plain(result)
+        except WrongReturnType:
+            return to_plain(result, what=f"the result of {label()}")
 
 
 def call_label(name: str, args: tuple, kwargs: dict) -> str:
@@ -137,16 +144,24 @@ def snapshot_arrays(args: tuple, kwargs: dict) -> list[tuple[str, Any]]:
     return [(name, copy.deepcopy(v)) for name, v in items if _mutable(v)]
 
 
+def as_passed(before: list[tuple[str, Any]], args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The arguments as they were passed, even after the call modified some in place."""
+    copies = dict(before)
+    return (tuple(copies.get(f"argument {i + 1}", a) for i, a in enumerate(args)),
+            {k: copies.get(k, v) for k, v in kwargs.items()})
+
+
 def _mutable(value: Any) -> bool:
     return isinstance(value, (np.ndarray, list, dict))
 
 
-def check_unchanged(label: str, before: list[tuple[str, Any]], args: tuple, kwargs: dict) -> None:
+def check_unchanged(label: Callable[[], str], before: list[tuple[str, Any]], args: tuple,
+                    kwargs: dict) -> None:
     items = dict([(f"argument {i + 1}", a) for i, a in enumerate(args)] + list(kwargs.items()))
     for name, old in before:
         if not _same(old, items[name]):
-            raise InputModified(f"{label} modified its input ({name}) in place: work on a copy "
-                                "(or build a new array) instead")
+            raise InputModified(f"{label()} modified its input ({name}) in place: work on a "
+                                "copy (or build a new array) instead")
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -198,8 +213,9 @@ class _Alarm(BaseException):
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float, label: str) -> Iterator[None]:
-    """Stop a call that runs too long (main thread only; elsewhere the call is unbounded)."""
+def time_limit(seconds: float, label: str | Callable[[], str]) -> Iterator[None]:
+    """Stop a call that runs too long (main thread only; elsewhere the call is unbounded).
+    `label` names it in the message: a string, or a function making one."""
     if threading.current_thread() is not threading.main_thread() or seconds <= 0:
         yield
         return
@@ -212,7 +228,8 @@ def time_limit(seconds: float, label: str) -> Iterator[None]:
     try:
         yield
     except _Alarm:
-        raise StudentTimeout(f"{label} did not finish within {seconds:g} s: an infinite loop, "
+        text = label() if callable(label) else label
+        raise StudentTimeout(f"{text} did not finish within {seconds:g} s: an infinite loop, "
                              "or a loop far slower than needed?") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -1,17 +1,21 @@
 """`dlmath grade`: autograde a class in parallel, leaving what `nbgrader autograde` leaves.
 
-Worker processes do the slow part of each submission: nbgrader's own sanitize
-preprocessors (restoring locked cells from the gradebook), then the course's autograde
-preprocessors up to the ones that write the gradebook (SealedExecute, IgnorePattern,
-LimitOutput). This process is the only writer: for each submission it writes the
-autograded folder, then every grade in one transaction, then a marker that lets the next
-run skip unchanged submissions. A run killed at any point leaves each submission either
-wholly graded or marked for regrading. PyTorch references are computed once for the batch,
-here, from the instructor's solutions, and handed to the workers.
+Grading a submission means nbgrader's own sanitize preprocessors (restoring locked cells
+from a snapshot of the gradebook taken once for the batch, see sanitize.py), then the
+course's autograde preprocessors up to the ones that write the gradebook (SealedExecute,
+IgnorePattern, LimitOutput); the result is each notebook as the text nbgrader would write
+and each cell's score. This process grades, and so do `workers - 1` helper processes. It is
+the only writer: for each submission it writes the autograded folder, then every grade in
+one transaction, then a marker that lets the next run skip unchanged submissions. A run
+killed at any point leaves each submission either wholly graded or marked for regrading.
+PyTorch references are computed once for the batch, here, from the instructor's solutions,
+while the helpers start (imports, graders, their sealed fork server), and handed to them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -19,15 +23,17 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
 from nbgrader import utils
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import BaseCell, Comment, Grade, Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import LateSubmissionPlugin
 from nbgrader.preprocessors import (
@@ -45,6 +51,8 @@ from traitlets.utils.importstring import import_item
 
 import dlmath
 from dlmath.course import autograders_dir
+from dlmath.nbgrader.sanitize import AssignmentSnapshot, batch_preprocessor
+from dlmath.notebooks import NotebookError, parse_grade_call
 
 MARKER = ".dlmath-graded.json"
 SANITIZE = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
@@ -66,9 +74,18 @@ class Job:
 
 
 @dataclass
+class Autogrades:
+    """What nbgrader's SaveAutoGrades would write for one notebook, by cell name."""
+
+    scores: dict[str, float | None] = field(default_factory=dict)  # grade and task cells
+    comments: dict[str, str | None] = field(default_factory=dict)  # solution, task cells
+
+
+@dataclass
 class Graded:
     job: Job
-    notebooks: dict[str, dict] = field(default_factory=dict)  # notebook id -> notebook
+    notebooks: dict[str, str] = field(default_factory=dict)  # notebook id -> its file's text
+    autogrades: dict[str, Autogrades] = field(default_factory=dict)  # notebook id -> grades
     seconds: dict[str, float] = field(default_factory=dict)  # grading work per notebook
     error: str = ""
 
@@ -160,20 +177,78 @@ def autograded_folder(coursedir: CourseDirectory, job: Job) -> Path:
 _worker: dict[str, Any] = {}
 
 
-def _start_worker(config: Config, cache_file: str) -> None:
-    """Per worker process: the preprocessors, and the batch's reference cache."""
-    from dlmath.engine.references import load_cache
+def _start_worker(config: Config, cache_file: str | None, snapshot: AssignmentSnapshot
+                  ) -> None:
+    """Per grading process, before its first submission: the preprocessors, the graders
+    (torch with them) and the sealed fork server, so no notebook pays for them. The
+    reference cache is loaded with the first submission (it is written meanwhile)."""
+    from dlmath.engine.runner import load_grader
 
-    load_cache(Path(cache_file))
+    start_fork_server(config)  # it loads in a process of its own while the graders load here
     autograde = [import_item(p) if isinstance(p, str) else p
                  for p in config.Autograde.get("autograde_preprocessors", [])]
-    chain = [cls(config=config) for cls in (*SANITIZE, *autograde)
-             if cls not in WRITES_GRADEBOOK]
-    _worker.update(config=config, chain=[p for p in chain if p.enabled])
+    chain = [batch_preprocessor(cls, snapshot, config=config)
+             for cls in (*SANITIZE, *autograde) if cls not in WRITES_GRADEBOOK]
+    _worker.update(config=config, chain=[p for p in chain if p.enabled], cache=cache_file)
+    for exercise in _exercises(snapshot):
+        try:
+            load_grader(exercise)
+        except Exception:  # the notebook that needs it reports why it cannot load
+            pass
+    with contextlib.suppress(Exception):  # SealedExecute starts it again, and says why
+        start_fork_server(config, wait=True)
+    _settle()
+
+
+def start_fork_server(config: Config, wait: bool = False) -> None:
+    """This process's sealed fork server, with the paths SealedExecute will ask for."""
+    from dlmath.nbgrader.sealed_execute import course_paths
+    from dlmath.sealed.forkserver import fork_server
+
+    fork_server(protected=course_paths({"nbgrader": {"db_url": course_directory(config).db_url}}),
+                wait=wait)
+
+
+def _exercises(snapshot: AssignmentSnapshot) -> set[str]:
+    """The exercise of every dlmath.grade call in the assignment's graded cells."""
+    found = set()
+    for nb in snapshot.notebooks.values():
+        graded = {c.name for c in nb.grade_cells}
+        for cell in nb.source_cells:
+            if cell.name in graded and cell.cell_type == "code":
+                try:
+                    call = parse_grade_call(cell.source, cell.name)
+                except NotebookError:
+                    continue
+                if call:
+                    found.add(call[0])
+    return found
+
+
+def _ready() -> int:
+    """A job that makes the pool start a process, and nothing else."""
+    return os.getpid()
+
+
+def _load_references() -> None:
+    """The batch's reference cache, once per worker (written before any job is sent)."""
+    from dlmath.engine.references import load_cache
+
+    if _worker.get("cache"):
+        load_cache(Path(_worker.pop("cache")))
+        _settle()
+
+
+def _settle() -> None:
+    """What is loaded by now stays loaded: the garbage collector, which otherwise goes
+    through all of it again and again (a fifth of a grading process's time), leaves it."""
+    gc.collect()
+    gc.freeze()
 
 
 def grade_job(job: Job) -> Graded:
-    """Sanitize and execute every notebook of one submission (in a worker process)."""
+    """Sanitize and execute every notebook of one submission (in any grading process)."""
+    _load_references()
     coursedir = course_directory(_worker["config"])
     graded = Graded(job)
     try:
@@ -181,19 +256,16 @@ def grade_job(job: Job) -> Graded:
             _stage_files(coursedir, job, Path(scratch))
             for path in sorted(job.submitted.glob("*.ipynb")):
                 started = time.perf_counter()
-                graded.notebooks[path.stem] = _grade_notebook(coursedir, job, path, scratch)
+                nb = _grade_notebook(coursedir, job, path, scratch)
+                graded.notebooks[path.stem] = notebook_text(nb)
+                graded.autogrades[path.stem] = autogrades(nb)
                 graded.seconds[path.stem] = time.perf_counter() - started
     except Exception as exc:  # the reason is reported; the submission stays ungraded
         graded.error = f"{type(exc).__name__}: {exc}"
     return graded
 
 
-def _known_notebooks(coursedir: CourseDirectory, assignment: str) -> set[str]:
-    source = Path(coursedir.root) / coursedir.source_directory / assignment
-    return {p.stem for p in source.glob("*.ipynb")}
-
-
-def _grade_notebook(coursedir: CourseDirectory, job: Job, path: Path, scratch: str) -> dict:
+def _grade_notebook(coursedir: CourseDirectory, job: Job, path: Path, scratch: str):
     nb = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
     resources = {"unique_key": path.stem, "output_files_dir": f"{path.stem}_files",
                  "metadata": {"path": scratch},
@@ -202,6 +274,26 @@ def _grade_notebook(coursedir: CourseDirectory, job: Job, path: Path, scratch: s
     for preprocessor in _worker["chain"]:
         nb, resources = preprocessor(nb, resources)
     return nb
+
+
+def notebook_text(nb) -> str:
+    """The file nbgrader's writer makes of a notebook."""
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def autogrades(nb) -> Autogrades:
+    """nbgrader's SaveAutoGrades, cell by cell, without the gradebook."""
+    found = Autogrades()
+    for cell in nb.cells:
+        name = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if utils.is_grade(cell):
+            found.scores[name], _ = utils.determine_grade(cell)
+        if utils.is_solution(cell) or utils.is_task(cell):
+            unchanged = cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
+            found.comments[name] = "No response." if unchanged and not utils.is_task(cell) \
+                else None
+    return found
 
 
 def _stage_files(coursedir: CourseDirectory, job: Job, target: Path) -> None:
@@ -228,32 +320,45 @@ def write_submission(coursedir: CourseDirectory, gb: Gradebook, graded: Graded) 
     submission = gb.update_or_create_submission(job.assignment, job.student,
                                                 **({"timestamp": timestamp} if timestamp else {}))
     for notebook in submission.notebooks:
-        nb = graded.notebooks.get(notebook.name)
-        if nb is None:  # not submitted: zero, as nbgrader does
+        found = graded.autogrades.get(notebook.name)
+        if found is None:  # not submitted: zero, as nbgrader does
             for grade in notebook.grades:
                 grade.auto_score, grade.needs_manual_grade = 0, False
         else:
-            _save_autogrades(gb, job, notebook.name, nb)
+            _save_autogrades(gb, job, notebook, found)
     gb.db.flush()
     _assign_late_penalties(gb, submission)
     gb.db.commit()
     (folder / MARKER).write_text(json.dumps({"digest": job.digest}))
 
 
-def _save_autogrades(gb: Gradebook, job: Job, notebook: str, nb) -> None:
-    """nbgrader's SaveAutoGrades, without a commit per cell."""
-    for cell in nb.cells:
-        if utils.is_grade(cell):
-            grade = gb.find_grade(cell.metadata.nbgrader.grade_id, notebook, job.assignment,
-                                  job.student)
-            grade.auto_score, _ = utils.determine_grade(cell)
-            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
-        if utils.is_solution(cell) or utils.is_task(cell):
-            comment = gb.find_comment(cell.metadata.nbgrader.grade_id, notebook,
-                                      job.assignment, job.student)
-            unchanged = cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
-            comment.auto_comment = "No response." if unchanged and not utils.is_task(cell) \
-                else None
+def _save_autogrades(gb: Gradebook, job: Job, notebook, found: Autogrades) -> None:
+    """What SaveAutoGrades writes, with one query for the notebook's grades and one for its
+    comments instead of one per cell."""
+    grades = _by_cell_name(gb, Grade, notebook)
+    comments = _by_cell_name(gb, Comment, notebook)
+    for name, score in found.scores.items():
+        grade = _row(grades, name, "grade", job, notebook)
+        grade.auto_score = score
+        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+    for name, text in found.comments.items():
+        _row(comments, name, "comment", job, notebook).auto_comment = text
+
+
+def _by_cell_name(gb: Gradebook, model: Any, notebook) -> dict[str, Any]:
+    """The notebook's grades or comments by cell name; a task cell's only where no other
+    cell has the name, as nbgrader's find_grade and find_comment look them up."""
+    rows = gb.db.query(model, BaseCell.name, BaseCell.type) \
+        .join(BaseCell, BaseCell.id == model.cell_id) \
+        .filter(model.notebook_id == notebook.id).all()
+    return {name: row for row, name, kind in sorted(rows, key=lambda r: r[2] != "TaskCell")}
+
+
+def _row(rows: dict[str, Any], name: str, kind: str, job: Job, notebook) -> Any:
+    if name not in rows:
+        raise MissingEntry(f"No such {kind}: {job.assignment}/{notebook.name}/{name} for "
+                           f"{job.student}")
+    return rows[name]
 
 
 def _assign_late_penalties(gb: Gradebook, submission) -> None:
@@ -269,13 +374,13 @@ def _assign_late_penalties(gb: Gradebook, submission) -> None:
 
 
 def _replace_folder(coursedir: CourseDirectory, job: Job, folder: Path,
-                    notebooks: dict[str, dict]) -> None:
+                    notebooks: dict[str, str]) -> None:
     """Build the autograded folder beside the old one, then swap it in."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{job.assignment}.", dir=folder.parent))
     _stage_files(coursedir, job, staging)
-    for name, nb in notebooks.items():
-        nbformat.write(nbformat.from_dict(nb), str(staging / f"{name}.ipynb"))
+    for name, text in notebooks.items():
+        (staging / f"{name}.ipynb").write_text(text, encoding="utf-8")
     permissions = 0o664 if coursedir.groupshared else 0o444
     for path in staging.rglob("*"):
         if path.is_file():
@@ -296,7 +401,7 @@ def grade_assignment(course_root: Path, assignment: str, students: list[str] | N
     config = load_config(Path(course_root).resolve())
     coursedir = course_directory(config)
     summary = BatchSummary()
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+    with _idle_threads_sleep(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         gb.find_assignment(assignment)  # MissingEntry: run generate_assignment first
         jobs = [j for j in find_jobs(coursedir, assignment, students)
                 if force or not is_current(coursedir, j, gb) or summary.skipped.append(j.name)]
@@ -307,25 +412,100 @@ def grade_assignment(course_root: Path, assignment: str, students: list[str] | N
     return summary
 
 
+@contextlib.contextmanager
+def _idle_threads_sleep() -> Iterator[None]:
+    """torch's OpenMP threads (here and in the workers, which inherit the environment) sleep
+    when idle instead of spinning for the CPU the other processes need. The same threads
+    compute the same numbers; only their waiting changes. Set before torch is loaded."""
+    before = os.environ.get("OMP_WAIT_POLICY")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("OMP_WAIT_POLICY", None)
+
+
 def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
+    """Grade here and in `workers - 1` helper processes; record every result here."""
+    assignment = jobs[0].assignment
+    snapshot = AssignmentSnapshot.load(gb, assignment)
+    helpers = min(workers, len(jobs)) - 1
     with tempfile.TemporaryDirectory(prefix="dlmath-references-") as tmp:
         cache = Path(tmp) / "references"
-        warm_reference_cache(coursedir, jobs[0].assignment, cache)
-        context = multiprocessing.get_context("spawn")  # workers start clean: no forked torch
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context,
-                                 initializer=_start_worker, initargs=(config, str(cache))) as pool:
-            futures = [pool.submit(grade_job, job) for job in jobs]
-            for done, future in enumerate(as_completed(futures), start=1):
-                _record(coursedir, gb, future, summary)
-                if progress:
-                    progress(summary.graded[-1] if summary.graded else "", done, len(jobs))
+        with _helper_pool(helpers, config, cache, snapshot) as pool:
+            start_fork_server(config)  # this process grades too: its server starts meanwhile
+            warm_reference_cache(coursedir, assignment, cache)
+            _start_worker(config, None, snapshot)  # this process has the references already
+            try:
+                for done, (job, future) in enumerate(_results(pool, helpers, jobs), start=1):
+                    _record(coursedir, gb, job, future, summary)
+                    if progress:
+                        progress(summary.graded[-1] if summary.graded else "", done, len(jobs))
+            finally:
+                gc.unfreeze()  # this process may go on (a test, a notebook): collect as usual
 
 
-def _record(coursedir, gb, future, summary: BatchSummary) -> None:
+@contextlib.contextmanager
+def _helper_pool(count: int, config: Config, cache: Path, snapshot: AssignmentSnapshot
+                 ) -> Iterator[ProcessPoolExecutor | None]:
+    """`count` worker processes, started at once so they get ready (imports, graders, fork
+    server) while this process computes the references they will load from `cache`."""
+    if count < 1:
+        yield None
+        return
+    context = multiprocessing.get_context("spawn")  # workers start clean: no forked torch
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
+                             initargs=(config, str(cache), snapshot)) as pool:
+        for _ in range(count):
+            pool.submit(_ready)
+        yield pool
+
+
+AHEAD = 4  # jobs handed to each helper before it needs them
+
+
+def _results(pool: ProcessPoolExecutor | None, helpers: int, jobs: list[Job]
+             ) -> Iterator[tuple[Job, Future]]:
+    """Every job with its outcome (a finished future), in the order they finish. The helpers
+    have jobs queued ahead, so they never wait while this process grades one of its own;
+    it collects their results in between, and at the end takes back queued jobs that no
+    helper has started. Should the helpers die, this process grades the jobs left."""
+    queue = deque(jobs)
+    running: dict[Future, Job] = {}
+    while queue or running:
+        while pool is not None and queue and len(running) < AHEAD * helpers:
+            try:
+                running[pool.submit(grade_job, queue[0])] = queue[0]
+            except BrokenProcessPool:
+                pool = None
+                break
+            queue.popleft()
+        finished = [f for f in running if f.done()]
+        for future in finished:
+            yield running.pop(future), future
+        mine = queue.popleft() if queue else _take_back(running)
+        if mine is not None:
+            here: Future = Future()
+            here.set_result(grade_job(mine))
+            yield mine, here
+        elif running and not finished:
+            wait(running, return_when=FIRST_COMPLETED)
+
+
+def _take_back(running: dict[Future, Job]) -> Job | None:
+    """The last queued job no helper has started (cancelling it means it never will)."""
+    for future in reversed(list(running)):
+        if future.cancel():
+            return running.pop(future)
+    return None
+
+
+def _record(coursedir, gb, job: Job, future: Future, summary: BatchSummary) -> None:
     try:
         graded = future.result()
-    except Exception as exc:  # a worker process died: report, keep going
-        summary.failed.append(("?", f"worker failed: {type(exc).__name__}: {exc}"))
+    except Exception as exc:  # a helper process died: report, keep going
+        summary.failed.append((job.name, f"worker failed: {type(exc).__name__}: {exc}"))
         return
     if graded.error:
         summary.failed.append((graded.job.name, graded.error))

@@ -285,7 +285,9 @@ def _read(sock: socket.socket, n: int, deadline: float | None,
     data = bytearray(n)
     view, got = memoryview(data), 0
     while got < n:
-        sock.settimeout(None if deadline is None else max(deadline - time.monotonic(), 1e-3))
+        timeout = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+        if timeout is not None or sock.gettimeout() is not None:  # each setting is a syscall
+            sock.settimeout(timeout)
         try:
             if fds is None:
                 k = sock.recv_into(view[got:])

@@ -4,7 +4,8 @@ The grader starts it with `python -I -B -c <boot>` (so the same as `python -m
 dlmath.sealed.forkserver <fd>`), never by forking itself: the grader holds torch, the
 graders and the references, and a worker must find none of them in its memory. Its
 environment is a short allowlist; it imports numpy, matplotlib and the engine's public
-modules, enters its own user and PID namespaces, and then serves on a control socket:
+modules, draws a few figures (figures.py: what workers then draw costs less), enters its own
+user and PID namespaces, and then serves on a control socket:
 - {"op": "spawn", "spec"} with a socket attached -> forks a worker on that socket and
   answers {"op": "spawned", "pid"} with a pidfd of the worker attached;
 - {"op": "status", "pid"} (after the grader killed the worker, or saw it exit) ->
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import importlib
-import io
 import json
 import os
 import signal
@@ -53,11 +53,11 @@ def _preload() -> None:
             break
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
+        from dlmath.sealed import figures
+
         pyplot.show = sys.modules["dlmath.sealed.cells"].show  # type: ignore[attr-defined]
-        figure = pyplot.figure()  # draw once: fonts and the PNG writer load here, not in
-        figure.gca().set_title("warm")  # every worker
-        figure.savefig(io.BytesIO(), format="png")
-        pyplot.close(figure)
+        figures.share_math_text_parses()
+        figures.warm_figures(pyplot)  # fonts, glyphs, parses: loaded here, not per worker
 
 
 def python_paths() -> list[str]:
@@ -184,8 +184,9 @@ class ServerError(RuntimeError):
 
 
 class ForkServer:
-    def __init__(self, protected: list[str] | None = None):
-        """`protected`: paths no worker may see, in addition to `default_protected()`."""
+    def __init__(self, protected: list[str] | None = None, wait: bool = True):
+        """`protected`: paths no worker may see, in addition to `default_protected()`.
+        `wait=False`: return while it starts; `ready()` waits for it."""
         ours, theirs = socket.socketpair()
         package_parent = str(Path(__file__).resolve().parents[2])
         log = os.environ.get("DLMATH_SEALED_LOG")
@@ -199,9 +200,22 @@ class ForkServer:
         theirs.close()
         self.control = ours
         self.lock = threading.Lock()
-        hello = self._receive(START_SECONDS)
-        self.protections = [sandbox.Protection(*p) for p in hello["protections"]]
-        self.modules: list[str] = hello["modules"]
+        self.started = time.monotonic()
+        self.protections: list[sandbox.Protection] = []
+        self.modules: list[str] = []
+        self.greeted = False
+        if wait:
+            self.ready()
+
+    def ready(self) -> ForkServer:
+        """Wait until it has started (its hello): it then answers requests."""
+        with self.lock:
+            if not self.greeted:
+                hello = self._receive(max(START_SECONDS - (time.monotonic() - self.started), 1.0))
+                self.protections = [sandbox.Protection(*p) for p in hello["protections"]]
+                self.modules = hello["modules"]
+                self.greeted = True
+        return self
 
     def _receive(self, seconds: float, fds: list[int] | None = None) -> dict:
         try:
@@ -252,10 +266,12 @@ _server_protected: list[str] | None = None
 _server_lock = threading.Lock()
 
 
-def fork_server(protected: list[str] | None = None) -> ForkServer:
+def fork_server(protected: list[str] | None = None, wait: bool = True) -> ForkServer:
     """The fork server of this process, started on first use and again if it died.
     `protected`: paths no worker may see besides `default_protected()`; the nbgrader
-    integration adds its course directory's gradebook, submissions and feedback."""
+    integration adds its course directory's gradebook, submissions and feedback.
+    `wait=False`: start it and return at once (it loads while the caller works on); the next
+    call waits for it."""
     global _server, _server_owner, _server_protected
     with _server_lock:
         wanted = protected if protected is not None else _server_protected
@@ -263,8 +279,10 @@ def fork_server(protected: list[str] | None = None) -> ForkServer:
                 wanted != _server_protected):
             if _server is not None and _server_owner == os.getpid():
                 _server.close()
-            _server, _server_owner, _server_protected = ForkServer(wanted), os.getpid(), wanted
-    return _server
+            _server, _server_owner, _server_protected = (
+                ForkServer(wanted, wait=False), os.getpid(), wanted)
+        server = _server
+    return server.ready() if wait else server
 
 
 @atexit.register

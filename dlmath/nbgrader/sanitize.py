@@ -1,0 +1,177 @@
+"""nbgrader's sanitize steps for a batch: the same code, without a gradebook per notebook.
+
+`nbgrader autograde` opens the gradebook in OverwriteKernelspec and OverwriteCells for every
+notebook and checks every cell's metadata against a JSON schema it recompiles each time.
+For `dlmath grade`, what those steps need of the gradebook is read once per batch
+(`AssignmentSnapshot`), and every grading process runs nbgrader's own preprocessors against
+it, so a notebook comes out exactly as nbgrader would leave it.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import dataclass
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.nbgraderformat import MetadataValidator, ValidationError
+from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells, OverwriteKernelspec
+
+
+@dataclass(frozen=True)
+class SourceCell:
+    """A locked or graded cell as the instructor wrote it (nbgrader's SourceCell)."""
+
+    name: str
+    cell_type: str
+    locked: bool
+    checksum: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class GradedCell:
+    """A grade or task cell."""
+
+    name: str
+    max_score: float
+
+
+@dataclass(frozen=True)
+class SolutionCell:
+    name: str
+
+
+@dataclass(frozen=True)
+class SourceNotebook:
+    """What the sanitize steps read of one notebook in the gradebook, in its order."""
+
+    name: str
+    kernelspec: str | None
+    source_cells: list[SourceCell]
+    grade_cells: list[GradedCell]
+    solution_cells: list[SolutionCell]
+    task_cells: list[GradedCell]
+
+
+class AssignmentSnapshot:
+    """The gradebook queries of OverwriteCells and OverwriteKernelspec, answered from memory.
+    Plain data: read once per batch and handed to every helper process."""
+
+    def __init__(self, assignment: str, notebooks: dict[str, SourceNotebook]):
+        self.assignment, self.notebooks = assignment, notebooks
+
+    @classmethod
+    def load(cls, gb: Gradebook, assignment: str) -> AssignmentSnapshot:
+        notebooks = {}
+        for nb in gb.find_assignment(assignment).notebooks:
+            notebooks[nb.name] = SourceNotebook(
+                nb.name, nb.kernelspec,
+                [SourceCell(c.name, c.cell_type, c.locked, c.checksum, c.source)
+                 for c in nb.source_cells],
+                [GradedCell(c.name, c.max_score) for c in nb.grade_cells],
+                [SolutionCell(c.name) for c in nb.solution_cells],
+                [GradedCell(c.name, c.max_score) for c in nb.task_cells])
+        return cls(assignment, notebooks)
+
+    def find_notebook(self, notebook: str, assignment: str) -> SourceNotebook:
+        if assignment != self.assignment or notebook not in self.notebooks:
+            raise MissingEntry(f"No such notebook: {assignment}/{notebook}")
+        return self.notebooks[notebook]
+
+    def find_source_cell(self, name: str, notebook: str, assignment: str) -> SourceCell:
+        found = [c for c in self.find_notebook(notebook, assignment).source_cells
+                 if c.name == name]
+        if not found:
+            raise MissingEntry(f"No such source cell: {assignment}/{notebook}/{name}")
+        return found[0]
+
+    def find_graded_cell(self, name: str, notebook: str, assignment: str) -> GradedCell:
+        """A grade cell of that name, else a task cell, as nbgrader looks them up."""
+        nb = self.find_notebook(notebook, assignment)
+        found = [c for c in (*nb.grade_cells, *nb.task_cells) if c.name == name]
+        if not found:
+            raise MissingEntry(f"No such graded cell: {assignment}/{notebook}/{name}")
+        return found[0]
+
+
+class SnapshotOverwriteKernelspec(OverwriteKernelspec):
+    """nbgrader's OverwriteKernelspec, reading the kernelspec from the snapshot."""
+
+    def __init__(self, snapshot: AssignmentSnapshot, **kwargs):
+        super().__init__(**kwargs)
+        self.snapshot = snapshot
+
+    def preprocess(self, nb, resources):
+        ids = resources["nbgrader"]
+        kernelspec = self.snapshot.find_notebook(ids["notebook"], ids["assignment"]).kernelspec
+        if kernelspec is not None:
+            kernelspec = json.loads(kernelspec)  # a fresh dict for every notebook
+        if kernelspec:
+            nb.metadata["kernelspec"] = kernelspec
+        return nb, resources
+
+
+class SnapshotOverwriteCells(OverwriteCells):
+    """nbgrader's OverwriteCells (its own cell logic) with the snapshot as its gradebook."""
+
+    def __init__(self, snapshot: AssignmentSnapshot, **kwargs):
+        super().__init__(**kwargs)
+        self.snapshot = snapshot
+
+    def preprocess(self, nb, resources):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.db_url = resources["nbgrader"]["db_url"]
+        self.gradebook = self.snapshot
+        nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
+        if self.add_missing_cells:
+            nb, resources = self.add_missing_grade_cells(nb, resources)
+            nb, resources = self.add_missing_task_cells(nb, resources)
+        return nb, resources
+
+
+class _RememberingValidator(MetadataValidator):
+    """nbgrader's metadata validator; a cell (type and nbgrader metadata) found valid once
+    is not checked against the schema again. Invalid ones are checked, and fail, as ever."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.valid: set[str] = set()
+
+    def validate_cell(self, cell) -> None:
+        if "nbgrader" not in cell.metadata:
+            return
+        key = json.dumps([cell.cell_type, cell.metadata["nbgrader"]], sort_keys=True)
+        if key not in self.valid:
+            super().validate_cell(cell)
+            self.valid.add(key)
+
+
+class RememberingCheckCellMetadata(CheckCellMetadata):
+    """nbgrader's CheckCellMetadata with one validator that remembers valid cells."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validator = _RememberingValidator()
+
+    def preprocess(self, nb, resources):
+        try:
+            self.validator.validate_nb(nb)
+        except ValidationError:
+            self.log.error(traceback.format_exc())
+            msg = "Notebook failed to validate; the nbgrader metadata may be corrupted."
+            self.log.error(msg)
+            raise ValidationError(msg) from None
+        return nb, resources
+
+
+def batch_preprocessor(cls: type, snapshot: AssignmentSnapshot, **kwargs):
+    """An instance of `cls`, or of its batch version when it has one."""
+    if cls is OverwriteCells:
+        return SnapshotOverwriteCells(snapshot, **kwargs)
+    if cls is OverwriteKernelspec:
+        return SnapshotOverwriteKernelspec(snapshot, **kwargs)
+    if cls is CheckCellMetadata:
+        return RememberingCheckCellMetadata(**kwargs)
+    return cls(**kwargs)
