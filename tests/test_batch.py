@@ -92,10 +92,13 @@ def test_same_grades_as_nbgrader_autograde(courses):
 
 
 def test_same_autograded_notebooks(courses):
+    """The same files, byte for byte."""
     stock, batch, _ = courses
     for student in STUDENTS:
         for name in notebooks_of(ASSIGNMENT):
             assert outputs(batch, student.id, name) == outputs(stock, student.id, name)
+            ours = batch.autograded(student.id, ASSIGNMENT, name).read_bytes()
+            assert ours == stock.autograded(student.id, ASSIGNMENT, name).read_bytes(), name
 
 
 def tampered(nb) -> list:
