@@ -15,6 +15,7 @@ user and PID namespaces, and then serves on a control socket:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import json
 import os
@@ -60,6 +61,21 @@ def _preload() -> None:
         figures.warm_figures(pyplot)  # fonts, glyphs, parses: loaded here, not per worker
 
 
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".afm", ".pfb")
+
+
+def font_fds() -> list[int]:
+    """The descriptors of the font files this process has open. Matplotlib reads glyphs
+    from them lazily, so a worker keeps them: closed, a glyph first drawn in the worker
+    fails, or is read from whatever file is later opened under the same number."""
+    found = []
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{name}").lower().endswith(FONT_SUFFIXES):
+                found.append(int(name))
+    return sorted(found)
+
+
 def python_paths() -> list[str]:
     """The directories the Python installation imports from: the worker may read them."""
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
@@ -74,6 +90,7 @@ class Server:
         self.control = control
         self.protections = [p.to_list() for p in protections]
         self.read_paths, self.hidden = read_paths, hidden
+        self.font_fds = font_fds()
         self.statuses: dict[int, int] = {}
 
     def serve(self) -> None:
@@ -105,7 +122,8 @@ class Server:
                 self.control.close()
                 from dlmath.sealed import worker
 
-                worker.main(sock_fd, spec, self.read_paths, self.hidden, self.protections)
+                worker.main(sock_fd, spec, self.read_paths, self.hidden, self.protections,
+                            self.font_fds)
                 code = 0
             finally:
                 os._exit(code)

@@ -183,6 +183,15 @@ class Worker:
         codec.send(self.sock, reply, encoder.buffers)
 
 
+def _close_fds_but(*kept: int) -> None:
+    """Close every descriptor above stdio but `kept`."""
+    low = 3
+    for fd in sorted(set(kept)):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
+
+
 def _quiet_stdio() -> None:
     """Whatever reaches file descriptors 0-2 (os.write, C code) goes nowhere."""
     null = os.open("/dev/null", os.O_RDWR)
@@ -192,12 +201,12 @@ def _quiet_stdio() -> None:
 
 
 def main(sock_fd: int, spec: dict[str, Any], read_paths: list[str], hidden: list[str],
-         server_protections: list[list]) -> None:
-    """Run in the forked child: confine, say hello, serve until the grader hangs up."""
+         server_protections: list[list], font_fds: Sequence[int] = ()) -> None:
+    """Run in the forked child: confine, say hello, serve until the grader hangs up.
+    `font_fds`: the server's open font files, which its warm matplotlib reads glyphs from."""
     os.setsid()
     sandbox.die_with_parent()
-    os.closerange(3, sock_fd)
-    os.closerange(sock_fd + 1, 1 << 16)
+    _close_fds_but(sock_fd, *font_fds)
     _quiet_stdio()
     scratch, limits = spec["scratch"], spec["limits"]
     os.environ.clear()

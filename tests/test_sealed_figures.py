@@ -1,0 +1,58 @@
+"""Figures in sealed workers: drawn as the inline backend draws them, glyphs the fork server
+never drew included."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlmath.sealed.forkserver import ForkServer
+from dlmath.sealed.student import open_sources
+
+PLOT = """
+import numpy as np
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
+ax.semilogy(np.arange(1, 6), {ys!r}, "o-", label="‖∇W‖ (Ω)")
+ax.set(title="Gradient norms: µ ± σ, ∑ ≠ ∏", xlabel="layer")
+ax.legend()
+{extra}
+"""
+YS = [1.0, 10.0, 100.0, 1e3, 1e4]
+
+
+def plot(ys=YS, extra: str = "plt.show()") -> str:
+    return PLOT.format(ys=ys, extra=extra)
+
+
+def images(submission) -> list[str]:
+    return [o.data["image/png"] for c in submission.cells for o in c.outputs
+            if "image/png" in o.get("data", {})]
+
+
+def shown(submission) -> str:
+    return "".join(o.get("text", "") for c in submission.cells for o in c.outputs)
+
+
+@pytest.fixture
+def fresh_server():
+    """A fork server of its own: another interpreter."""
+    server = ForkServer()
+    yield server
+    server.close()
+
+
+FILL_DESCRIPTORS = """
+fillers = [open(f"filler{i}", "wb+") for i in range(32)]  # the lowest free descriptors
+"""
+
+
+@pytest.mark.parametrize("code", [
+    "import matplotlib.pyplot as plt\nplt.semilogy([1, 2, 3], [1, 10, 100])\nplt.show()",
+    plot()])
+def test_a_worker_draws_glyphs_the_server_never_drew(fresh_server, code):
+    """Glyphs are read lazily from the font files the fork server opened (log-axis labels
+    are math text, parsed there). Were those descriptors closed in the worker, the files it
+    opens next would take their numbers, and glyphs would be read from them."""
+    with open_sources([FILL_DESCRIPTORS, code], server=fresh_server) as sub:
+        assert len(images(sub)) == 1, shown(sub)
+        assert "could not be drawn" not in shown(sub)
