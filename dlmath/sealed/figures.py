@@ -11,9 +11,16 @@ Nothing here changes what a figure looks like.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import inspect
 import io
+import json
+import pickle
+import types
 import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 MAX_PARSES = 2000  # cached math texts per process (a worker that draws more parses afresh)
@@ -86,3 +93,124 @@ def warm_figures(pyplot: Any) -> None:
 def _draw(figure: Any, pyplot: Any) -> None:
     figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
     pyplot.close(figure)
+
+
+# --- figures drawn once per batch ---------------------------------------------------------
+#
+# Most students' figures are exactly the instructor's (the same code on the same numbers).
+# `dlmath grade` draws the instructor's figures once, and a worker whose figure has the
+# same key gets that PNG instead of drawing it (a quarter of a second each). The key is a
+# digest of the figure's whole state, taken before it is drawn, and of every setting that
+# drawing reads; a figure that refers to anything outside matplotlib and numpy (a function
+# of the student's, a class of their own) has no key and is drawn. A worker only ever
+# receives the PNG of a figure it has just built itself, so none leaks to a student.
+
+KEYED_MODULES = frozenset({"matplotlib", "mpl_toolkits", "numpy", "builtins", "copyreg",
+                           "collections", "functools", "operator", "_codecs", "cycler"})
+MAX_KEYED_BYTES = 64 * 2**20  # a larger figure state is drawn, not digested
+PROTOCOL = 5  # of the pickle that is digested (never unpickled)
+KEY_LENGTH = 64  # hex characters of a SHA-256 digest
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class _Unkeyable(Exception):
+    """The figure refers to something a digest cannot vouch for."""
+
+
+class _Digest:
+    """A file for the pickler that hashes what it is given, up to MAX_KEYED_BYTES."""
+
+    def __init__(self) -> None:
+        self.hash, self.size = hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > MAX_KEYED_BYTES:
+            raise _Unkeyable("too large")
+        self.hash.update(data)
+        return len(data)
+
+
+def _state_pickler(file: _Digest) -> pickle.Pickler:
+    from matplotlib.transforms import TransformNode
+
+    class StatePickler(pickle.Pickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if _by_name(obj):
+                module = getattr(obj, "__module__", None) or ""
+                if module.partition(".")[0] not in KEYED_MODULES:
+                    raise _Unkeyable(f"{module}.{getattr(obj, '__qualname__', '?')}")
+                return NotImplemented  # pickled by name
+            if isinstance(obj, TransformNode):
+                # `_parents` holds the transforms that depend on this one, keyed by id():
+                # the addresses differ from process to process, and drawing does not read it.
+                reduced = obj.__reduce_ex__(PROTOCOL)
+                if isinstance(reduced, tuple) and len(reduced) > 2 and isinstance(
+                        reduced[2], dict):
+                    return (*reduced[:2], {**reduced[2], "_parents": None}, *reduced[3:])
+            return NotImplemented
+
+    return StatePickler(file, protocol=PROTOCOL)
+
+
+def _by_name(obj: Any) -> bool:
+    """Whether pickle refers to `obj` by its module and name (a bound method of a builtin
+    object, such as `[].remove`, is pickled as its object and a name instead)."""
+    if isinstance(obj, types.BuiltinFunctionType):
+        return obj.__self__ is None or isinstance(obj.__self__, types.ModuleType)
+    return isinstance(obj, (type, types.FunctionType))
+
+
+def figure_key(figure: Any) -> str | None:
+    """The digest of everything that decides how `figure` is drawn, or None."""
+    import matplotlib as mpl
+
+    digest = _Digest()
+    try:
+        digest.write(repr(sorted(dict.items(mpl.rcParams))).encode())
+        _state_pickler(digest).dump(figure)
+    except Exception:  # _Unkeyable, or a state pickle cannot take (a lambda, a generator)
+        return None
+    return digest.hash.hexdigest()
+
+
+def is_key(key: Any) -> bool:
+    return isinstance(key, str) and len(key) == KEY_LENGTH and all(
+        c in "0123456789abcdef" for c in key)
+
+
+@dataclass
+class FigureTable:
+    """The instructor's figures by key, as PNG; `recording`: being filled in."""
+
+    pngs: dict[str, bytes] = field(default_factory=dict)
+    recording: bool = False
+    reused: int = 0  # PNGs handed to workers
+
+    def add(self, key: Any, png: bytes) -> None:
+        if self.recording and is_key(key) and png.startswith(PNG_SIGNATURE):
+            self.pngs[key] = png
+
+    def dump(self, path: Path) -> None:
+        """Written whole or not at all: another process may be waiting for it."""
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps({k: base64.b64encode(v).decode()
+                                       for k, v in self.pngs.items()}))
+        partial.rename(path)
+
+    @classmethod
+    def load(cls, path: Path) -> FigureTable:
+        return cls({k: base64.b64decode(v) for k, v in json.loads(path.read_text()).items()})
+
+
+_installed: FigureTable | None = None  # this grading process's table (set by `dlmath grade`)
+
+
+def install(table: FigureTable | None) -> None:
+    global _installed
+    _installed = table
+
+
+def installed() -> FigureTable | None:
+    """The table SealedExecute hands to its submissions (None: every figure is drawn)."""
+    return _installed

@@ -1,9 +1,11 @@
 """The worker: one student's notebook in a confined process, answering the grader.
 
 Requests (JSON headers, see codec.py) and what the worker sends back:
-- {"op": "run", "figures", "cells": [[number, source, outputs wanted], ...]} -> one
-  {"op": "cell", "number", "outputs", "problem"} per cell, in order (a re-run wants no
-  outputs: its figures are not drawn);
+- {"op": "run", "figures", "figure_keys", "cells": [[number, source, outputs wanted], ...]}
+  -> one {"op": "cell", "number", "outputs", "problem"} per cell, in order (a re-run wants
+  no outputs: its figures are not drawn); with "figure_keys" "ask", each figure's
+  {"op": "figure", "key"} first, answered {"op": "figure", "known"} (+ the PNG), and with
+  "record", each drawn figure's {"op": "drawn", "key"} + its PNG (see FigureExchange);
 - {"op": "call", "name", "args", "kwargs", "trace"}, {"op": "value", "name"},
   {"op": "has", "name"} -> {"op": "reply", "ok", "value" | "error", "warnings", "traced",
   "rngs", "fatal"}.
@@ -87,6 +89,26 @@ def error_to_plain(exc: StudentError) -> dict[str, Any]:
     return {"type": type(exc).__name__, "message": str(exc)}
 
 
+class FigureExchange:
+    """The grader's table of figures, asked over the channel in the middle of a run:
+    "ask" sends each figure's key and gets the PNG back if the grader has drawn that
+    figure; "record" (the instructor's notebook) tells the grader each key and its PNG."""
+
+    def __init__(self, sock: socket.socket, seq: int, mode: str):
+        self.sock, self.seq, self.mode = sock, seq, mode
+
+    def known(self, key: str) -> bytes | None:
+        if self.mode != "ask":
+            return None
+        codec.send(self.sock, {"op": "figure", "seq": self.seq, "key": key})
+        header, buffers = codec.receive(self.sock, REQUEST_BYTES)
+        return bytes(buffers[0]) if header.get("known") and buffers else None
+
+    def drawn(self, key: str, png: bytes) -> None:
+        if self.mode == "record":
+            codec.send(self.sock, {"op": "drawn", "seq": self.seq, "key": key}, [png])
+
+
 class Worker:
     def __init__(self, sock: socket.socket, limits: dict[str, Any]):
         self.sock, self.limits = sock, limits
@@ -107,6 +129,9 @@ class Worker:
             handlers[header["op"]](header, buffers)
 
     def run(self, header: dict, buffers: list) -> None:
+        mode = header.get("figure_keys")
+        cells.figure_source = FigureExchange(self.sock, header["seq"], mode) \
+            if mode in ("ask", "record") and header["figures"] else None
         for number, source, wanted in header["cells"]:
             outputs, problem = cells.run_cell(number, source, self.namespace,
                                               int(self.limits["output_bytes"]),
