@@ -401,6 +401,9 @@ def _grade_child(root: str, env: dict[str, str], assignment: str, workers: int |
     if env.get("PYTHONWARNINGS") == "ignore":  # what it does at start, as for nbgrader
         warnings.simplefilter("ignore")
     try:
+        from dlmath.nbgrader.startup import skip_slow_optional_imports
+
+        skip_slow_optional_imports()  # as the command does
         from dlmath.nbgrader.batch import grade_assignment
 
         summary = grade_assignment(Path(root), assignment, workers=workers, force=True)

@@ -66,21 +66,29 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
         TimeRemainingColumn,
     )
 
+    from dlmath.nbgrader.startup import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     from dlmath.nbgrader.batch import grade_assignment
 
     columns = (TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=console) as progress:
+    # Redrawn as submissions finish, not by a thread of its own: with one thread, grading
+    # may fork its helpers from this process (see batch._start_method).
+    with Progress(*columns, console=console, auto_refresh=False) as progress:
         task = progress.add_task(args.assignment, total=None)
 
         def advance(_: str, done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
+            progress.refresh()
 
         summary = grade_assignment(Path(args.course), args.assignment, args.student or None,
                                    args.workers, args.force, advance)
     console.print(f"graded {len(summary.graded)} submissions ({summary.notebooks} notebooks), "
                   f"skipped {len(summary.skipped)} unchanged, failed {len(summary.failed)}, "
                   f"in {summary.seconds:.1f} s")
+    if summary.figures_reused:
+        console.print(f"{summary.figures_reused} figures were the instructor's, drawn once")
     for name, why in summary.failed:
         console.print(f"[red]failed[/] {name}: {why}", highlight=False)
     return 1 if summary.failed else 0

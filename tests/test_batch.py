@@ -34,21 +34,22 @@ STUDENTS = [s for s in CLASS if s.id in ("ada", "ben", "cleo", "dev", "eve", "fi
 TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
 
 
-def make_course(base: Path, db_url: str | None = None) -> Course:
+def make_course(base: Path, db_url: str | None = None, assignment: str = ASSIGNMENT,
+                students=STUDENTS) -> Course:
     """A course with the class's submissions collected (written where collect puts them)."""
-    course = Course.create(base, [ASSIGNMENT])
+    course = Course.create(base, [assignment])
     if db_url:
         config = course.root / "nbgrader_config.py"
         config.write_text(config.read_text() + f"\nc.CourseDirectory.db_url = {db_url!r}\n")
-    course.generate(ASSIGNMENT)
-    release = course.root / "release" / ASSIGNMENT
-    for student in STUDENTS:
-        folder = course.root / "submitted" / student.id / ASSIGNMENT
+    course.generate(assignment)
+    release = course.root / "release" / assignment
+    for student in students:
+        folder = course.root / "submitted" / student.id / assignment
         folder.mkdir(parents=True)
         (folder / "timestamp.txt").write_text(TIMESTAMP)
-        for name in notebooks_of(ASSIGNMENT):
+        for name in notebooks_of(assignment):
             nb = read(release / name)
-            answers = student.answer(ASSIGNMENT, name)
+            answers = student.answer(assignment, name)
             nbformat.write(fill_solutions(nb, answers) if answers else nb, str(folder / name))
     return course
 
@@ -99,6 +100,31 @@ def test_same_autograded_notebooks(courses):
             assert outputs(batch, student.id, name) == outputs(stock, student.id, name)
             ours = batch.autograded(student.id, ASSIGNMENT, name).read_bytes()
             assert ours == stock.autograded(student.id, ASSIGNMENT, name).read_bytes(), name
+
+
+FIGURES = "03_backprop"  # both notebooks with code draw a figure
+
+
+def test_figures_drawn_once_are_the_ones_autograde_draws(tmp_path):
+    """The instructor's figures, drawn once for the batch, reach exactly the students whose
+    figure is the same (ada, the reference), as the PNG sealed autograde draws for them;
+    the others' figures are drawn as their own."""
+    students = [s for s in CLASS if s.id in ("ada", "cleo", "eve")]
+    stock = make_course(tmp_path / "autograde", assignment=FIGURES, students=students)
+    shutil.copytree(stock.base, tmp_path / "grade", symlinks=True)
+    stock.nbgrader("autograde", FIGURES, "--force")
+    batch = Course(tmp_path / "grade")
+    summary = grade_assignment(batch.root, FIGURES, workers=2)
+    assert not summary.failed and len(summary.graded) == len(students)
+    figures = [n for n in notebooks_of(FIGURES) if n != "quiz.ipynb"]
+    assert summary.figures_reused >= len(figures)  # ada's at least; eve draws none
+    for student in students:
+        for name in notebooks_of(FIGURES):
+            ours = batch.autograded(student.id, FIGURES, name).read_bytes()
+            assert ours == stock.autograded(student.id, FIGURES, name).read_bytes(), name
+    ada = [read(batch.autograded("ada", FIGURES, n)) for n in figures]
+    assert all(any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+               for nb in ada)
 
 
 def tampered(nb) -> list:

@@ -8,6 +8,7 @@ process, which costs microseconds instead of a pytest session per notebook.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import inspect
 import itertools
@@ -178,7 +179,7 @@ def gate_forbidden_check(results: list[CaseResult]) -> list[CaseResult]:
 
 def run_case(case: Case, student: Student) -> CaseResult:
     kwargs = dict(case.params)
-    if "student" in inspect.signature(case.function).parameters:
+    if _takes_student(case.function):
         kwargs["student"] = student
     take_notes()
     try:
@@ -193,6 +194,12 @@ def run_case(case: Case, student: Student) -> CaseResult:
         return CaseResult(case.title, "error", f"the answer could not be checked: "
                           f"{type(exc).__name__}: {str(exc)[:300]}", case.weight)
     return CaseResult(case.title, "passed", take_notes(), case.weight)
+
+
+@functools.lru_cache(maxsize=4096)
+def _takes_student(function: Callable[..., Any]) -> bool:
+    """Whether a test function asks for the `student` fixture (read once per function)."""
+    return "student" in inspect.signature(function).parameters
 
 
 def failed_exercise(exercise_id: str, points: float, reason: str) -> ExerciseResult:

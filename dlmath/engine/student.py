@@ -130,6 +130,8 @@ def _arg_label(value: Any) -> str:
             np.array2string(value, separator=", ", precision=4)
     if callable(value):
         return getattr(value, "__name__", "f")
+    if isinstance(value, np.random.Generator):  # its repr shows a memory address
+        return f"Generator({type(value.bit_generator).__name__})"
     items = value.values() if isinstance(value, dict) else value
     if isinstance(value, (list, tuple, dict)) and len(value) > 0 and not all(
             isinstance(v, (int, float, str, bool)) for v in items):

@@ -14,6 +14,7 @@ while the helpers start (imports, graders, their sealed fork server), and handed
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import hashlib
@@ -21,7 +22,9 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -53,6 +56,8 @@ import dlmath
 from dlmath.course import autograders_dir
 from dlmath.nbgrader.sanitize import AssignmentSnapshot, batch_preprocessor
 from dlmath.notebooks import NotebookError, parse_grade_call
+from dlmath.sealed import figures
+from dlmath.sealed.figures import FigureTable
 
 MARKER = ".dlmath-graded.json"
 SANITIZE = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
@@ -87,6 +92,7 @@ class Graded:
     notebooks: dict[str, str] = field(default_factory=dict)  # notebook id -> its file's text
     autogrades: dict[str, Autogrades] = field(default_factory=dict)  # notebook id -> grades
     seconds: dict[str, float] = field(default_factory=dict)  # grading work per notebook
+    figures_reused: int = 0  # figures not drawn: the instructor's, drawn once for the batch
     error: str = ""
 
 
@@ -97,6 +103,7 @@ class BatchSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (submission, why)
     seconds: float = 0.0
     seconds_per_notebook: list[float] = field(default_factory=list)
+    figures_reused: int = 0
 
     @property
     def notebooks(self) -> int:
@@ -182,31 +189,34 @@ def _start_worker(config: Config, cache_file: str | None, snapshot: AssignmentSn
     """Per grading process, before its first submission: the preprocessors, the graders
     (torch with them) and the sealed fork server, so no notebook pays for them. The
     reference cache is loaded with the first submission (it is written meanwhile)."""
-    from dlmath.engine.runner import load_grader
-
     start_fork_server(config)  # it loads in a process of its own while the graders load here
     autograde = [import_item(p) if isinstance(p, str) else p
                  for p in config.Autograde.get("autograde_preprocessors", [])]
     chain = [batch_preprocessor(cls, snapshot, config=config)
              for cls in (*SANITIZE, *autograde) if cls not in WRITES_GRADEBOOK]
     _worker.update(config=config, chain=[p for p in chain if p.enabled], cache=cache_file)
+    _load_graders(snapshot)
+    _settle()
+
+
+def start_fork_server(config: Config, wait: bool = False):
+    """This process's sealed fork server, with the paths SealedExecute will ask for."""
+    from dlmath.nbgrader.sealed_execute import course_paths
+    from dlmath.sealed.forkserver import fork_server
+
+    return fork_server(protected=course_paths({"nbgrader": {
+        "db_url": course_directory(config).db_url}}), wait=wait)
+
+
+def _load_graders(snapshot: AssignmentSnapshot) -> None:
+    """Import the grader of every exercise (and torch with them), once per process."""
+    from dlmath.engine.runner import load_grader
+
     for exercise in _exercises(snapshot):
         try:
             load_grader(exercise)
         except Exception:  # the notebook that needs it reports why it cannot load
             pass
-    with contextlib.suppress(Exception):  # SealedExecute starts it again, and says why
-        start_fork_server(config, wait=True)
-    _settle()
-
-
-def start_fork_server(config: Config, wait: bool = False) -> None:
-    """This process's sealed fork server, with the paths SealedExecute will ask for."""
-    from dlmath.nbgrader.sealed_execute import course_paths
-    from dlmath.sealed.forkserver import fork_server
-
-    fork_server(protected=course_paths({"nbgrader": {"db_url": course_directory(config).db_url}}),
-                wait=wait)
 
 
 def _exercises(snapshot: AssignmentSnapshot) -> set[str]:
@@ -231,18 +241,22 @@ def _ready() -> int:
 
 
 def _load_references() -> None:
-    """The batch's reference cache, once per worker (written before any job is sent)."""
+    """The batch's references and figures, once per worker (written before any job is
+    sent)."""
     from dlmath.engine.references import load_cache
 
     if _worker.get("cache"):
-        load_cache(Path(_worker.pop("cache")))
+        cache = Path(_worker.pop("cache"))
+        load_cache(cache)
+        if figures_file(cache).exists():
+            figures.install(FigureTable.load(figures_file(cache)))
         _settle()
 
 
 def _settle() -> None:
     """What is loaded by now stays loaded: the garbage collector, which otherwise goes
-    through all of it again and again (a fifth of a grading process's time), leaves it."""
-    gc.collect()
+    through all of it again and again (a fifth of a grading process's time), leaves it.
+    This process unfreezes it when the batch ends; a helper just exits."""
     gc.freeze()
 
 
@@ -251,6 +265,8 @@ def grade_job(job: Job) -> Graded:
     _load_references()
     coursedir = course_directory(_worker["config"])
     graded = Graded(job)
+    table = figures.installed()
+    reused = table.reused if table else 0
     try:
         with tempfile.TemporaryDirectory(prefix="dlmath-scratch-") as scratch:
             _stage_files(coursedir, job, Path(scratch))
@@ -262,6 +278,7 @@ def grade_job(job: Job) -> Graded:
                 graded.seconds[path.stem] = time.perf_counter() - started
     except Exception as exc:  # the reason is reported; the submission stays ungraded
         graded.error = f"{type(exc).__name__}: {exc}"
+    graded.figures_reused = (table.reused - reused) if table else 0
     return graded
 
 
@@ -431,11 +448,17 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
     assignment = jobs[0].assignment
     snapshot = AssignmentSnapshot.load(gb, assignment)
     helpers = min(workers, len(jobs)) - 1
+    server = start_fork_server(config)  # this process grades too: its server loads meanwhile
+    method = _start_method()
+    if method == "fork":
+        _load_graders(snapshot)  # torch and the graders load once: the helpers inherit them
     with tempfile.TemporaryDirectory(prefix="dlmath-references-") as tmp:
         cache = Path(tmp) / "references"
-        with _helper_pool(helpers, config, cache, snapshot) as pool:
-            start_fork_server(config)  # this process grades too: its server starts meanwhile
-            warm_reference_cache(coursedir, assignment, cache)
+        with _helper_pool(helpers, method, config, cache, snapshot) as pool:
+            warmed = pool.submit(_warm_here, assignment, cache) if pool else None
+            figures.install(record_figures(config, coursedir, assignment, server))
+            _references(warmed, coursedir, assignment, cache)
+            figures.installed().dump(figures_file(cache))
             _start_worker(config, None, snapshot)  # this process has the references already
             try:
                 for done, (job, future) in enumerate(_results(pool, helpers, jobs), start=1):
@@ -443,18 +466,29 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
                     if progress:
                         progress(summary.graded[-1] if summary.graded else "", done, len(jobs))
             finally:
+                figures.install(None)
                 gc.unfreeze()  # this process may go on (a test, a notebook): collect as usual
+                atexit.register(gc.freeze)  # but at exit, spare the last walk through it all
+
+
+def _start_method() -> str:
+    """How helpers start. Forked from this process, they inherit all it has loaded; that
+    is safe while it has one thread and has not loaded torch yet (it will, but compute
+    nothing before the fork: a child of a process whose torch computed can hang). Else
+    they start afresh, and load it all themselves."""
+    return "fork" if threading.active_count() == 1 and "torch" not in sys.modules \
+        else "spawn"
 
 
 @contextlib.contextmanager
-def _helper_pool(count: int, config: Config, cache: Path, snapshot: AssignmentSnapshot
-                 ) -> Iterator[ProcessPoolExecutor | None]:
-    """`count` worker processes, started at once so they get ready (imports, graders, fork
-    server) while this process computes the references they will load from `cache`."""
+def _helper_pool(count: int, method: str, config: Config, cache: Path,
+                 snapshot: AssignmentSnapshot) -> Iterator[ProcessPoolExecutor | None]:
+    """`count` worker processes, started at once so they get ready (graders, their sealed
+    fork server) while this process computes the references they will load from `cache`."""
     if count < 1:
         yield None
         return
-    context = multiprocessing.get_context("spawn")  # workers start clean: no forked torch
+    context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
                              initargs=(config, str(cache), snapshot)) as pool:
         for _ in range(count):
@@ -518,6 +552,7 @@ def _record(coursedir, gb, job: Job, future: Future, summary: BatchSummary) -> N
         return
     summary.graded.append(graded.job.name)
     summary.seconds_per_notebook += list(graded.seconds.values())
+    summary.figures_reused += graded.figures_reused
 
 
 def warm_reference_cache(coursedir: CourseDirectory, assignment: str, path: Path) -> None:
@@ -532,3 +567,49 @@ def warm_reference_cache(coursedir: CourseDirectory, assignment: str, path: Path
         for call in grade_calls(read(notebook), str(notebook)):
             run_exercise(call.exercise_id, student, call.points)
     dump_cache(path)
+
+
+def _references(warmed: Future | None, coursedir: CourseDirectory, assignment: str,
+                cache: Path) -> None:
+    """The batch's references, here and in `cache`: computed by a helper while this process
+    draws the instructor's figures, or here if no helper could."""
+    from dlmath.engine.references import load_cache
+
+    try:
+        if warmed is not None:
+            warmed.result()
+            load_cache(cache)
+            return
+    except Exception:  # a helper that died is reported by the jobs it cannot take
+        pass
+    warm_reference_cache(coursedir, assignment, cache)
+
+
+def _warm_here(assignment: str, cache: Path) -> None:
+    """warm_reference_cache in a helper process (it has the graders already)."""
+    warm_reference_cache(course_directory(_worker["config"]), assignment, cache)
+
+
+def figures_file(references: Path) -> Path:
+    return references.with_name("figures")
+
+
+def record_figures(config: Config, coursedir: CourseDirectory, assignment: str, server
+                   ) -> FigureTable:
+    """The instructor's figures, drawn once for the batch: each source notebook run sealed
+    as a submission is, every figure's key and PNG kept. A notebook that fails to run
+    leaves its figures out (students' are then drawn)."""
+    from dlmath.nbgrader.sealed_execute import SealedExecute, released_files
+    from dlmath.sealed.student import open_submission
+
+    table = FigureTable(recording=True)
+    limits = SealedExecute(config=config).limits()
+    source = Path(coursedir.root) / coursedir.source_directory / assignment
+    files = released_files({"metadata": {"path": str(source)}}) if source.is_dir() else []
+    for notebook in sorted(source.glob("*.ipynb")):
+        with contextlib.suppress(Exception):
+            nb = nbformat.read(str(notebook), as_version=nbformat.NO_CONVERT)
+            with open_submission(nb, files, limits, server=server.ready(), figure_table=table):
+                pass
+    table.recording = False
+    return table

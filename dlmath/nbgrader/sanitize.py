@@ -9,6 +9,7 @@ it, so a notebook comes out exactly as nbgrader would leave it.
 
 from __future__ import annotations
 
+import functools
 import json
 import traceback
 from dataclasses import dataclass
@@ -148,16 +149,18 @@ class _RememberingValidator(MetadataValidator):
             self.valid.add(key)
 
 
-class RememberingCheckCellMetadata(CheckCellMetadata):
-    """nbgrader's CheckCellMetadata with one validator that remembers valid cells."""
+@functools.cache
+def _validator() -> _RememberingValidator:
+    return _RememberingValidator()
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.validator = _RememberingValidator()
+
+class RememberingCheckCellMetadata(CheckCellMetadata):
+    """nbgrader's CheckCellMetadata with one validator, for the process, that remembers
+    valid cells (the check runs twice per notebook, before and after grading)."""
 
     def preprocess(self, nb, resources):
         try:
-            self.validator.validate_nb(nb)
+            _validator().validate_nb(nb)
         except ValidationError:
             self.log.error(traceback.format_exc())
             msg = "Notebook failed to validate; the nbgrader metadata may be corrupted."
