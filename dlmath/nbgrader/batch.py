@@ -8,8 +8,11 @@ and each cell's score. This process grades, and so do `workers - 1` helper proce
 the only writer: for each submission it writes the autograded folder, then every grade in
 one transaction, then a marker that lets the next run skip unchanged submissions. A run
 killed at any point leaves each submission either wholly graded or marked for regrading.
-PyTorch references are computed once for the batch, here, from the instructor's solutions,
-while the helpers start (imports, graders, their sealed fork server), and handed to them.
+Before the first submission, the batch computes the PyTorch references once, from the
+instructor's solutions (in a helper, when helpers are forked from this process with the
+graders loaded), and draws the instructor's figures once (here): every grading process
+loads both, so no reference is computed and no figure the instructor's notebook draws is
+drawn again for a student whose figure is the same (see sealed/figures.py).
 """
 
 from __future__ import annotations
@@ -455,7 +458,10 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
     with tempfile.TemporaryDirectory(prefix="dlmath-references-") as tmp:
         cache = Path(tmp) / "references"
         with _helper_pool(helpers, method, config, cache, snapshot) as pool:
-            warmed = pool.submit(_warm_here, assignment, cache) if pool else None
+            # A forked helper has the graders: it computes the references while this process
+            # draws the instructor's figures. A spawned one is still starting: this one does.
+            warmed = pool.submit(_warm_here, assignment, cache) \
+                if pool and method == "fork" else None
             figures.install(record_figures(config, coursedir, assignment, server))
             _references(warmed, coursedir, assignment, cache)
             figures.installed().dump(figures_file(cache))
@@ -484,7 +490,7 @@ def _start_method() -> str:
 def _helper_pool(count: int, method: str, config: Config, cache: Path,
                  snapshot: AssignmentSnapshot) -> Iterator[ProcessPoolExecutor | None]:
     """`count` worker processes, started at once so they get ready (graders, their sealed
-    fork server) while this process computes the references they will load from `cache`."""
+    fork server) before the first submission; they load the references from `cache`."""
     if count < 1:
         yield None
         return
@@ -572,7 +578,7 @@ def warm_reference_cache(coursedir: CourseDirectory, assignment: str, path: Path
 def _references(warmed: Future | None, coursedir: CourseDirectory, assignment: str,
                 cache: Path) -> None:
     """The batch's references, here and in `cache`: computed by a helper while this process
-    draws the instructor's figures, or here if no helper could."""
+    drew the instructor's figures, or here if no helper did."""
     from dlmath.engine.references import load_cache
 
     try:

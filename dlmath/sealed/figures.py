@@ -102,8 +102,9 @@ def _draw(figure: Any, pyplot: Any) -> None:
 # same key gets that PNG instead of drawing it (a quarter of a second each). The key is a
 # digest of the figure's whole state, taken before it is drawn, and of every setting that
 # drawing reads; a figure that refers to anything outside matplotlib and numpy (a function
-# of the student's, a class of their own) has no key and is drawn. A worker only ever
-# receives the PNG of a figure it has just built itself, so none leaks to a student.
+# of the student's, a class of their own) has no key and is drawn. The grader keeps the
+# PNGs and answers a worker's key: to name the key of an instructor's figure, a worker has
+# to build that very figure, so no PNG tells a student anything their own code did not.
 
 KEYED_MODULES = frozenset({"matplotlib", "mpl_toolkits", "numpy", "builtins", "copyreg",
                            "collections", "functools", "operator", "_codecs", "cycler"})

@@ -139,6 +139,7 @@ class Worker:
                                               wanted and header["figures"])
             codec.send(self.sock, {"op": "cell", "seq": header["seq"], "number": number,
                                    "outputs": outputs if wanted else [], "problem": problem})
+        cells.figure_source = None  # the table answers during a run only
 
     def call(self, header: dict, buffers: list) -> None:
         decoder = codec.Decoder(buffers, objects=True)
