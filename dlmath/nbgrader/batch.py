@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -474,7 +475,13 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
             finally:
                 figures.install(None)
                 gc.unfreeze()  # this process may go on (a test, a notebook): collect as usual
-                atexit.register(gc.freeze)  # but at exit, spare the last walk through it all
+                _freeze_at_exit()  # but at exit, spare the last walk through it all
+
+
+@functools.cache
+def _freeze_at_exit() -> None:
+    """Once per process, however many batches it runs."""
+    atexit.register(gc.freeze)
 
 
 def _start_method() -> str:
