@@ -10,9 +10,7 @@ one transaction, then a marker that lets the next run skip unchanged submissions
 killed at any point leaves each submission either wholly graded or marked for regrading.
 Before the first submission, the batch computes the PyTorch references once, from the
 instructor's solutions (in a helper, when helpers are forked from this process with the
-graders loaded), and draws the instructor's figures once (here): every grading process
-loads both, so no reference is computed and no figure the instructor's notebook draws is
-drawn again for a student whose figure is the same (see sealed/figures.py).
+graders loaded, else here), and every grading process loads them.
 """
 
 from __future__ import annotations
@@ -60,8 +58,6 @@ import dlmath
 from dlmath.course import autograders_dir
 from dlmath.nbgrader.sanitize import AssignmentSnapshot, batch_preprocessor
 from dlmath.notebooks import NotebookError, parse_grade_call
-from dlmath.sealed import figures
-from dlmath.sealed.figures import FigureTable
 
 MARKER = ".dlmath-graded.json"
 SANITIZE = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
@@ -96,7 +92,6 @@ class Graded:
     notebooks: dict[str, str] = field(default_factory=dict)  # notebook id -> its file's text
     autogrades: dict[str, Autogrades] = field(default_factory=dict)  # notebook id -> grades
     seconds: dict[str, float] = field(default_factory=dict)  # grading work per notebook
-    figures_reused: int = 0  # figures not drawn: the instructor's, drawn once for the batch
     error: str = ""
 
 
@@ -107,7 +102,6 @@ class BatchSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (submission, why)
     seconds: float = 0.0
     seconds_per_notebook: list[float] = field(default_factory=list)
-    figures_reused: int = 0
 
     @property
     def notebooks(self) -> int:
@@ -245,15 +239,11 @@ def _ready() -> int:
 
 
 def _load_references() -> None:
-    """The batch's references and figures, once per worker (written before any job is
-    sent)."""
+    """The batch's references, once per worker (written before any job is sent)."""
     from dlmath.engine.references import load_cache
 
     if _worker.get("cache"):
-        cache = Path(_worker.pop("cache"))
-        load_cache(cache)
-        if figures_file(cache).exists():
-            figures.install(FigureTable.load(figures_file(cache)))
+        load_cache(Path(_worker.pop("cache")))
         _settle()
 
 
@@ -269,8 +259,6 @@ def grade_job(job: Job) -> Graded:
     _load_references()
     coursedir = course_directory(_worker["config"])
     graded = Graded(job)
-    table = figures.installed()
-    reused = table.reused if table else 0
     try:
         with tempfile.TemporaryDirectory(prefix="dlmath-scratch-") as scratch:
             _stage_files(coursedir, job, Path(scratch))
@@ -282,7 +270,6 @@ def grade_job(job: Job) -> Graded:
                 graded.seconds[path.stem] = time.perf_counter() - started
     except Exception as exc:  # the reason is reported; the submission stays ungraded
         graded.error = f"{type(exc).__name__}: {exc}"
-    graded.figures_reused = (table.reused - reused) if table else 0
     return graded
 
 
@@ -460,12 +447,11 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
         cache = Path(tmp) / "references"
         with _helper_pool(helpers, method, config, cache, snapshot) as pool:
             # A forked helper has the graders: it computes the references while this process
-            # draws the instructor's figures. A spawned one is still starting: this one does.
+            # waits for its fork server. A spawned one is still starting: this one does.
             warmed = pool.submit(_warm_here, assignment, cache) \
                 if pool and method == "fork" else None
-            figures.install(record_figures(config, coursedir, assignment, server))
+            server.ready()
             _references(warmed, coursedir, assignment, cache)
-            figures.installed().dump(figures_file(cache))
             _start_worker(config, None, snapshot)  # this process has the references already
             try:
                 for done, (job, future) in enumerate(_results(pool, helpers, jobs), start=1):
@@ -473,7 +459,6 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
                     if progress:
                         progress(summary.graded[-1] if summary.graded else "", done, len(jobs))
             finally:
-                figures.install(None)
                 gc.unfreeze()  # this process may go on (a test, a notebook): collect as usual
                 _freeze_at_exit()  # but at exit, spare the last walk through it all
 
@@ -565,7 +550,6 @@ def _record(coursedir, gb, job: Job, future: Future, summary: BatchSummary) -> N
         return
     summary.graded.append(graded.job.name)
     summary.seconds_per_notebook += list(graded.seconds.values())
-    summary.figures_reused += graded.figures_reused
 
 
 def warm_reference_cache(coursedir: CourseDirectory, assignment: str, path: Path) -> None:
@@ -585,7 +569,7 @@ def warm_reference_cache(coursedir: CourseDirectory, assignment: str, path: Path
 def _references(warmed: Future | None, coursedir: CourseDirectory, assignment: str,
                 cache: Path) -> None:
     """The batch's references, here and in `cache`: computed by a helper while this process
-    drew the instructor's figures, or here if no helper did."""
+    waited for its fork server, or here if no helper did."""
     from dlmath.engine.references import load_cache
 
     try:
@@ -601,28 +585,3 @@ def _references(warmed: Future | None, coursedir: CourseDirectory, assignment: s
 def _warm_here(assignment: str, cache: Path) -> None:
     """warm_reference_cache in a helper process (it has the graders already)."""
     warm_reference_cache(course_directory(_worker["config"]), assignment, cache)
-
-
-def figures_file(references: Path) -> Path:
-    return references.with_name("figures")
-
-
-def record_figures(config: Config, coursedir: CourseDirectory, assignment: str, server
-                   ) -> FigureTable:
-    """The instructor's figures, drawn once for the batch: each source notebook run sealed
-    as a submission is, every figure's key and PNG kept. A notebook that fails to run
-    leaves its figures out (students' are then drawn)."""
-    from dlmath.nbgrader.sealed_execute import SealedExecute, released_files
-    from dlmath.sealed.student import open_submission
-
-    table = FigureTable(recording=True)
-    limits = SealedExecute(config=config).limits()
-    source = Path(coursedir.root) / coursedir.source_directory / assignment
-    files = released_files({"metadata": {"path": str(source)}}) if source.is_dir() else []
-    for notebook in sorted(source.glob("*.ipynb")):
-        with contextlib.suppress(Exception):
-            nb = nbformat.read(str(notebook), as_version=nbformat.NO_CONVERT)
-            with open_submission(nb, files, limits, server=server.ready(), figure_table=table):
-                pass
-    table.recording = False
-    return table

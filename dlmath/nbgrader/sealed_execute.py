@@ -22,7 +22,6 @@ from dlmath.engine.report import render
 from dlmath.engine.results import ExerciseResult
 from dlmath.engine.runner import failed_exercise, run_exercise
 from dlmath.notebooks import NotebookError, is_graded_test, nbgrader, parse_grade_call
-from dlmath.sealed import figures
 from dlmath.sealed.forkserver import fork_server
 from dlmath.sealed.limits import SealedLimits
 from dlmath.sealed.student import Submission, open_submission, report_missing
@@ -58,8 +57,7 @@ class SealedExecute(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         scratch = released_files(resources)
         server = fork_server(protected=course_paths(resources))
-        with open_submission(nb, scratch, self.limits(), server=server,
-                             figure_table=figures.installed()) as submission:
+        with open_submission(nb, scratch, self.limits(), server=server) as submission:
             for line in report_missing(submission.protections):
                 self.log.debug("missing protection: %s", line)
             count = record_cells(nb, submission)

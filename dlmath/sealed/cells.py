@@ -15,11 +15,10 @@ import linecache
 import re
 import sys
 import traceback
-from typing import Any, Protocol
+from typing import Any
 
 from dlmath.engine.errors import StudentTimeout
 from dlmath.engine.student import STUDENT_FILENAME_PREFIX, time_limit
-from dlmath.sealed.figures import figure_key
 
 MAX_FIGURES = 20
 MAX_TRACEBACK_FRAMES = 30
@@ -160,45 +159,22 @@ def show(*args: Any, **kwargs: Any) -> None:
         flush_figures(_current)
 
 
-class FigureSource(Protocol):
-    """The grader's table of figures drawn before (see figures.py), for one run."""
-
-    def known(self, key: str) -> bytes | None:
-        """The PNG of the figure with this key, if the grader has it."""
-
-    def drawn(self, key: str, png: bytes) -> None:
-        """Tell the grader how the figure with this key was drawn."""
-
-
-figure_source: FigureSource | None = None  # set by the worker for a run
-
-
 def flush_figures(outputs: Outputs) -> None:
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is None:
         return
     for number in plt.get_fignums()[:MAX_FIGURES] if outputs.figures else []:
         figure = plt.figure(number)
-        key = figure_key(figure) if figure_source is not None else None
-        png = figure_source.known(key) if figure_source is not None and key else None
-        if png is None:
-            try:
-                png = _draw(figure)
-            except Exception as exc:
-                outputs.write("stderr", f"the figure could not be drawn: {type(exc).__name__}\n")
-                continue
-            if figure_source is not None and key:
-                figure_source.drawn(key, png)
+        png = io.BytesIO()
+        try:
+            figure.savefig(png, format="png", bbox_inches="tight")
+        except Exception as exc:
+            outputs.write("stderr", f"the figure could not be drawn: {type(exc).__name__}\n")
+            continue
         width, height = figure.get_size_inches() * figure.dpi
-        outputs.image(png, f"<Figure size {width:g}x{height:g} with {len(figure.axes)} Axes>")
+        outputs.image(png.getvalue(), f"<Figure size {width:g}x{height:g} with "
+                                      f"{len(figure.axes)} Axes>")
     plt.close("all")
-
-
-def _draw(figure: Any) -> bytes:
-    """The PNG the inline backend draws of a figure."""
-    png = io.BytesIO()
-    figure.savefig(png, format="png", bbox_inches="tight")
-    return png.getvalue()
 
 
 def run_cell(number: int, source: str, namespace: dict, cap: int, seconds: float,

@@ -64,15 +64,17 @@ def _preload() -> None:
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".afm", ".pfb")
 
 
-def font_fds() -> list[int]:
-    """The descriptors of the font files this process has open. Matplotlib reads glyphs
-    from them lazily, so a worker keeps them: closed, a glyph first drawn in the worker
-    fails, or is read from whatever file is later opened under the same number."""
+def font_files() -> list[tuple[int, str]]:
+    """The font files this process has open, as (descriptor, path). Matplotlib reads glyphs
+    from them lazily, so a worker needs them open under the same numbers: closed, a glyph
+    first drawn in the worker fails, or is read from whatever file is later opened under
+    the same number. Each worker opens them afresh (worker.reopen_files)."""
     found = []
     for name in os.listdir("/proc/self/fd"):
         with contextlib.suppress(OSError):
-            if os.readlink(f"/proc/self/fd/{name}").lower().endswith(FONT_SUFFIXES):
-                found.append(int(name))
+            path = os.readlink(f"/proc/self/fd/{name}")
+            if path.lower().endswith(FONT_SUFFIXES) and os.path.isfile(path):
+                found.append((int(name), path))
     return sorted(found)
 
 
@@ -90,7 +92,7 @@ class Server:
         self.control = control
         self.protections = [p.to_list() for p in protections]
         self.read_paths, self.hidden = read_paths, hidden
-        self.font_fds = font_fds()
+        self.font_files = font_files()
         self.statuses: dict[int, int] = {}
 
     def serve(self) -> None:
@@ -123,7 +125,7 @@ class Server:
                 from dlmath.sealed import worker
 
                 worker.main(sock_fd, spec, self.read_paths, self.hidden, self.protections,
-                            self.font_fds)
+                            self.font_files)
                 code = 0
             finally:
                 os._exit(code)

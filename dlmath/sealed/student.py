@@ -44,7 +44,6 @@ from dlmath.engine.student import MAX_WARNINGS, StudentBase, call_label
 from dlmath.notebooks import is_graded_test
 from dlmath.sealed import codec
 from dlmath.sealed.channel import Worker, WorkerDied, WorkerTimedOut
-from dlmath.sealed.figures import FigureTable, is_key
 from dlmath.sealed.forkserver import ForkServer, ServerError, fork_server
 from dlmath.sealed.limits import SealedLimits
 from dlmath.sealed.outputs import clean_outputs
@@ -87,11 +86,9 @@ class Submission:
     """One student's notebook, graded sealed. Use through `open_submission`."""
 
     def __init__(self, sources: list[str], indices: Iterable[int], limits: SealedLimits,
-                 scratch: str, server: ForkServer | None = None, figures: bool = True,
-                 figure_table: FigureTable | None = None):
+                 scratch: str, server: ForkServer | None = None, figures: bool = True):
         self.sources, self.limits, self.scratch = sources, limits, scratch
         self.figures = figures  # draw matplotlib figures as PNG outputs
-        self.figure_table = figure_table  # figures drawn before, or being recorded
         self.shared_server = server is None
         self.server = server or fork_server()
         self.cells = [CellRun(index, n) for n, index in enumerate(indices, start=1)]
@@ -203,8 +200,7 @@ class Submission:
     def _run_cells(self, worker: Worker, cells: list[CellRun]) -> None:
         """Run `cells` in `worker`, recording the outputs of those never run before."""
         seq = next(self._seq)
-        worker.send({"op": "run", "seq": seq, "figures": self.figures,
-                     "figure_keys": self._figure_keys(), "cells": [
+        worker.send({"op": "run", "seq": seq, "figures": self.figures, "cells": [
             [c.number, self.sources[c.number - 1], c.execution_count is None] for c in cells]},
             [], time.monotonic() + self.wall_left())
         cap = 2 * self.limits.output_bytes + 2**20
@@ -213,9 +209,7 @@ class Submission:
             seconds = self.limits.cell_seconds + self.limits.grace_seconds
             deadline = time.monotonic() + min(seconds, self.wall_left())
             try:
-                header, buffers = worker.receive(deadline, None, self.cpu_budget(), frame)
-                while self._figure_message(worker, header, buffers, seq, deadline):
-                    header, buffers = worker.receive(deadline, None, self.cpu_budget(), frame)
+                header, _ = worker.receive(deadline, None, self.cpu_budget(), frame)
             except (WorkerDied, WorkerTimedOut) as exc:
                 self._cell_failed(cell, exc)
                 raise
@@ -228,30 +222,6 @@ class Submission:
             if cell.execution_count is None:
                 self._record(cell, clean_outputs(header.get("outputs"), cap),
                              str(header.get("problem", ""))[:1000])
-
-    def _figure_keys(self) -> str | None:
-        """How the worker uses the figure table: "record" into it, "ask" it, or not at all."""
-        table = self.figure_table
-        if table is None or not self.figures:
-            return None
-        return "record" if table.recording else "ask" if table.pngs else None
-
-    def _figure_message(self, worker: Worker, header: dict, buffers: list[memoryview],
-                        seq: int, deadline: float) -> bool:
-        """Answer a figure message of the current run (see worker.FigureExchange); False
-        for any other message."""
-        table, op = self.figure_table, header.get("op")
-        if table is None or op not in ("figure", "drawn") or header.get("seq") != seq:
-            return False
-        key = header.get("key")
-        if op == "drawn" and len(buffers) == 1:
-            table.add(key, bytes(buffers[0]))
-        elif op == "figure":
-            png = table.pngs.get(str(key)) if is_key(key) else None
-            table.reused += png is not None
-            worker.send({"op": "figure", "seq": seq, "known": png is not None},
-                        [png] if png is not None else [], deadline)
-        return True
 
     def _record(self, cell: CellRun, outputs: list[NotebookNode], problem: str) -> None:
         cell.execution_count = next(self._count)
@@ -453,17 +423,15 @@ def remove_scratch(scratch: str) -> None:
 @contextlib.contextmanager
 def open_sources(sources: list[str], scratch_files: Any = (),
                  limits: SealedLimits | None = None, *, indices: Iterable[int] | None = None,
-                 server: ForkServer | None = None, figures: bool = True,
-                 figure_table: FigureTable | None = None) -> Iterator[Submission]:
+                 server: ForkServer | None = None, figures: bool = True
+                 ) -> Iterator[Submission]:
     """Run student cells sealed (given as sources) and grade them through `student()`.
-    `scratch_files`: paths, or {name in scratch: path}; `figures`: draw plots as PNG;
-    `figure_table`: PNGs of figures drawn before, or a table to record them into."""
+    `scratch_files`: paths, or {name in scratch: path}; `figures`: draw plots as PNG."""
     scratch = make_scratch(scratch_files)
     submission = None
     try:
         submission = Submission(list(sources), range(len(sources)) if indices is None
-                                else indices, limits or SealedLimits(), scratch, server, figures,
-                                figure_table)
+                                else indices, limits or SealedLimits(), scratch, server, figures)
         submission.start()
         yield submission
     finally:
@@ -475,12 +443,10 @@ def open_sources(sources: list[str], scratch_files: Any = (),
 @contextlib.contextmanager
 def open_submission(nb: NotebookNode, scratch_files: Any = (),
                     limits: SealedLimits | None = None, *, server: ForkServer | None = None,
-                    figures: bool = True, figure_table: FigureTable | None = None
-                    ) -> Iterator[Submission]:
+                    figures: bool = True) -> Iterator[Submission]:
     """A notebook's code cells, except graded test cells, run sealed in order."""
     indices = [i for i, c in enumerate(nb.cells)
                if c.cell_type == "code" and not is_graded_test(c)]
     with open_sources([nb.cells[i].source for i in indices], scratch_files, limits,
-                      indices=indices, server=server, figures=figures,
-                      figure_table=figure_table) as submission:
+                      indices=indices, server=server, figures=figures) as submission:
         yield submission

@@ -1,11 +1,9 @@
 """The worker: one student's notebook in a confined process, answering the grader.
 
 Requests (JSON headers, see codec.py) and what the worker sends back:
-- {"op": "run", "figures", "figure_keys", "cells": [[number, source, outputs wanted], ...]}
-  -> one {"op": "cell", "number", "outputs", "problem"} per cell, in order (a re-run wants
-  no outputs: its figures are not drawn); with "figure_keys" "ask", each figure's
-  {"op": "figure", "key"} first, answered {"op": "figure", "known"} (+ the PNG), and with
-  "record", each drawn figure's {"op": "drawn", "key"} + its PNG (see FigureExchange);
+- {"op": "run", "figures", "cells": [[number, source, outputs wanted], ...]} -> one
+  {"op": "cell", "number", "outputs", "problem"} per cell, in order (a re-run wants no
+  outputs: its figures are not drawn);
 - {"op": "call", "name", "args", "kwargs", "trace"}, {"op": "value", "name"},
   {"op": "has", "name"} -> {"op": "reply", "ok", "value" | "error", "warnings", "traced",
   "rngs", "fatal"}.
@@ -89,26 +87,6 @@ def error_to_plain(exc: StudentError) -> dict[str, Any]:
     return {"type": type(exc).__name__, "message": str(exc)}
 
 
-class FigureExchange:
-    """The grader's table of figures, asked over the channel in the middle of a run:
-    "ask" sends each figure's key and gets the PNG back if the grader has drawn that
-    figure; "record" (the instructor's notebook) tells the grader each key and its PNG."""
-
-    def __init__(self, sock: socket.socket, seq: int, mode: str):
-        self.sock, self.seq, self.mode = sock, seq, mode
-
-    def known(self, key: str) -> bytes | None:
-        if self.mode != "ask":
-            return None
-        codec.send(self.sock, {"op": "figure", "seq": self.seq, "key": key})
-        header, buffers = codec.receive(self.sock, REQUEST_BYTES)
-        return bytes(buffers[0]) if header.get("known") and buffers else None
-
-    def drawn(self, key: str, png: bytes) -> None:
-        if self.mode == "record":
-            codec.send(self.sock, {"op": "drawn", "seq": self.seq, "key": key}, [png])
-
-
 class Worker:
     def __init__(self, sock: socket.socket, limits: dict[str, Any]):
         self.sock, self.limits = sock, limits
@@ -129,9 +107,6 @@ class Worker:
             handlers[header["op"]](header, buffers)
 
     def run(self, header: dict, buffers: list) -> None:
-        mode = header.get("figure_keys")
-        cells.figure_source = FigureExchange(self.sock, header["seq"], mode) \
-            if mode in ("ask", "record") and header["figures"] else None
         for number, source, wanted in header["cells"]:
             outputs, problem = cells.run_cell(number, source, self.namespace,
                                               int(self.limits["output_bytes"]),
@@ -139,7 +114,6 @@ class Worker:
                                               wanted and header["figures"])
             codec.send(self.sock, {"op": "cell", "seq": header["seq"], "number": number,
                                    "outputs": outputs if wanted else [], "problem": problem})
-        cells.figure_source = None  # the table answers during a run only
 
     def call(self, header: dict, buffers: list) -> None:
         decoder = codec.Decoder(buffers, objects=True)
@@ -209,6 +183,20 @@ class Worker:
         codec.send(self.sock, reply, encoder.buffers)
 
 
+def reopen_files(files: Sequence[tuple[int, str]]) -> None:
+    """Each (descriptor, path) opened afresh under the same number: the worker shares no
+    open file (offset, flags) with the server or other workers, so nothing a student does
+    to one reaches the next."""
+    for fd, path in files:
+        try:
+            fresh = os.open(path, os.O_RDONLY)
+        except OSError:  # gone since: this worker draws without that font's new glyphs
+            os.close(fd)
+            continue
+        os.dup2(fresh, fd)
+        os.close(fresh)
+
+
 def _close_fds_but(*kept: int) -> None:
     """Close every descriptor above stdio but `kept`."""
     low = 3
@@ -227,12 +215,14 @@ def _quiet_stdio() -> None:
 
 
 def main(sock_fd: int, spec: dict[str, Any], read_paths: list[str], hidden: list[str],
-         server_protections: list[list], font_fds: Sequence[int] = ()) -> None:
+         server_protections: list[list], font_files: Sequence[tuple[int, str]] = ()
+         ) -> None:
     """Run in the forked child: confine, say hello, serve until the grader hangs up.
-    `font_fds`: the server's open font files, which its warm matplotlib reads glyphs from."""
+    `font_files`: the server's open font files, which its warm matplotlib reads glyphs from."""
     os.setsid()
     sandbox.die_with_parent()
-    _close_fds_but(sock_fd, *font_fds)
+    reopen_files(font_files)
+    _close_fds_but(sock_fd, *(fd for fd, _ in font_files))
     _quiet_stdio()
     scratch, limits = spec["scratch"], spec["limits"]
     os.environ.clear()
