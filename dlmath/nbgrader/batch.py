@@ -583,5 +583,7 @@ def _references(warmed: Future | None, coursedir: CourseDirectory, assignment: s
 
 
 def _warm_here(assignment: str, cache: Path) -> None:
-    """warm_reference_cache in a helper process (it has the graders already)."""
+    """warm_reference_cache in a helper process (it has the graders already); the
+    references are then in its memory, so its first submission does not load them again."""
     warm_reference_cache(course_directory(_worker["config"]), assignment, cache)
+    _worker.pop("cache", None)
