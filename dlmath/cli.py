@@ -87,6 +87,8 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     console.print(f"graded {len(summary.graded)} submissions ({summary.notebooks} notebooks), "
                   f"skipped {len(summary.skipped)} unchanged, failed {len(summary.failed)}, "
                   f"in {summary.seconds:.1f} s")
+    if summary.figures_reused:
+        console.print(f"{summary.figures_reused} figures were the instructor's, drawn once")
     for name, why in summary.failed:
         console.print(f"[red]failed[/] {name}: {why}", highlight=False)
     return 1 if summary.failed else 0

@@ -107,7 +107,8 @@ FIGURES = "03_backprop"  # both notebooks with code draw a figure
 
 def test_same_figures_as_nbgrader_autograde(tmp_path):
     """On an assignment whose notebooks draw figures: the same files, byte for byte, the
-    figures' PNGs included."""
+    figures' PNGs included, whether a figure was the instructor's (drawn once for the batch)
+    or drawn by the student's worker after grading."""
     students = [s for s in CLASS if s.id in ("ada", "cleo", "eve")]
     stock = make_course(tmp_path / "autograde", assignment=FIGURES, students=students)
     shutil.copytree(stock.base, tmp_path / "grade", symlinks=True)
@@ -123,6 +124,9 @@ def test_same_figures_as_nbgrader_autograde(tmp_path):
     ada = [read(batch.autograded("ada", FIGURES, n)) for n in figures]
     assert all(any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
                for nb in ada)
+    # Both ways were taken: the instructor's PNG (ada's figures are the instructor's) and a
+    # figure drawn by the student's worker after grading (the others' mistakes show in theirs).
+    assert len(figures) <= summary.figures_reused < len(figures) * len(students)
 
 
 def tampered(nb) -> list:

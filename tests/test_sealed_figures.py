@@ -1,10 +1,15 @@
 """Figures in sealed workers: drawn as the inline backend draws them, glyphs the fork server
-never drew included."""
+never drew included; drawn after grading, from snapshots, the same, and reused only where
+nothing the student's code sees while it is graded can tell."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
+from dlmath.engine.errors import StudentCrashed
+from dlmath.sealed.figures import FigureTable
 from dlmath.sealed.forkserver import ForkServer
 from dlmath.sealed.student import open_sources
 
@@ -73,3 +78,93 @@ def test_what_a_worker_does_to_its_font_files_does_not_reach_the_next(fresh_serv
     with open_sources([PLOT], server=fresh_server) as sub:
         assert len(images(sub)) == 1, shown(sub)
         assert "could not be drawn" not in shown(sub)
+
+
+# --- figures drawn after grading (dlmath grade) ---------------------------------------------
+
+CHANGED_AFTER = [
+    PLOT,
+    # settings changed between figures; the first figure changed after it was shown
+    "import matplotlib as mpl\nmpl.rcParams['font.size'] = 15\nmpl.rcParams['lines.linewidth'] = 4\n"
+    "fig.suptitle('changed after it was shown')\nax.set_facecolor('0.8')\n"
+    "plt.plot([3, 1, 2], label='after')\nplt.legend()\nplt.show()",
+    # two figures in one cell, one of them with a formatter no pickle takes (drawn at once)
+    "from matplotlib.ticker import FuncFormatter\n"
+    "a = plt.figure(figsize=(3, 2)); plt.hist(np.linspace(0, 1, 500), bins=30)\n"
+    "b, bx = plt.subplots(figsize=(3, 2)); bx.plot([1, 4, 9])\n"
+    "bx.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:.1f} u'))\nprint('two')\n"
+    "plt.show()\nprint('after them')",
+]
+
+
+def outputs(submission) -> list:
+    return [[dict(o) for o in c.outputs] for c in submission.cells]
+
+
+def test_figures_drawn_after_grading_are_the_ones_drawn_when_shown():
+    """A snapshot keeps the figure and the settings as they were when it was shown, so
+    what was changed afterwards does not reach it; one that cannot be pickled is drawn at
+    once."""
+    with open_sources(CHANGED_AFTER) as live:
+        expected = outputs(live)
+    table = FigureTable()
+    with open_sources(CHANGED_AFTER, figure_table=table) as sub:
+        before = outputs(sub)
+        sub.draw_figures()
+        assert outputs(sub) == expected
+    assert len(images(sub)) == 4
+    assert sum("image/png" in o.get("data", {}) for c in before for o in c) == 1  # the lambda's
+    assert table.reused == 0
+
+
+def test_a_figure_that_is_the_instructors_gets_its_png_and_others_are_drawn():
+    table = FigureTable(recording=True)
+    with open_sources([PLOT], figure_table=table) as instructor:
+        instructor.draw_figures()
+    table.recording = False
+    assert len(table.pngs) == 1
+    (key, png), = table.pngs.items()
+    table.pngs[key] = png + b"instructor's"  # to tell which was used
+    other = PLOT.replace("1e4]", "1e4 + 1e-9]")
+    with open_sources([PLOT, other], figure_table=table) as sub:
+        sub.draw_figures()
+    first, second = images(sub)
+    assert base64.b64decode(first) == png + b"instructor's" and table.reused == 1
+    assert base64.b64decode(second).startswith(b"\x89PNG") and second != first
+
+
+RECORD_REQUESTS = """
+import dlmath.sealed.codec as codec
+_receive, requests = codec.receive, []
+def receive(*args, **kwargs):
+    header, buffers = _receive(*args, **kwargs)
+    requests.append(header.get("op"))
+    return header, buffers
+codec.receive = receive
+def seen():
+    return list(requests)
+"""
+
+
+def test_nothing_tells_the_students_code_while_it_is_graded_whether_its_figure_matched():
+    """The worker sends a snapshot and goes on; no answer comes back while it is graded. Had
+    it been told, its code could pick the implementation whose figure is the instructor's."""
+    table = FigureTable(recording=True)
+    with open_sources([PLOT], figure_table=table) as instructor:
+        instructor.draw_figures()
+    table.recording = False
+    with open_sources([RECORD_REQUESTS, PLOT], figure_table=table) as sub:
+        assert sub.student().call("seen") == ["call"]
+        assert sub.student().call("seen") == ["call", "call"]
+        sub.draw_figures()
+        assert table.reused == 1
+        assert sub.student().call("seen") == ["call", "call", "call"]  # nothing was drawn
+
+
+def test_figures_of_a_worker_that_died_are_drawn_by_a_fresh_one():
+    crash = "import os\ndef crash():\n    os._exit(3)"
+    with open_sources([PLOT, crash], figure_table=FigureTable()) as sub:
+        with pytest.raises(StudentCrashed):
+            sub.student().call("crash")
+        sub.draw_figures()
+    assert len(images(sub)) == 1

@@ -10,7 +10,9 @@ one transaction, then a marker that lets the next run skip unchanged submissions
 killed at any point leaves each submission either wholly graded or marked for regrading.
 Before the first submission, the batch computes the PyTorch references once, from the
 instructor's solutions (in a helper, when helpers are forked from this process with the
-graders loaded, else here), and every grading process loads them.
+graders loaded, else here), and every grading process loads them. Meanwhile this process
+draws the instructor's figures; a student's figure that is the same down to the last bit
+gets that PNG, after the student's grading is over (see dlmath/sealed/figures.py).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ import dlmath
 from dlmath.course import autograders_dir
 from dlmath.nbgrader.sanitize import AssignmentSnapshot, batch_preprocessor
 from dlmath.notebooks import NotebookError, parse_grade_call
+from dlmath.sealed import figures
+from dlmath.sealed.figures import FigureTable
 
 MARKER = ".dlmath-graded.json"
 SANITIZE = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
@@ -92,6 +96,7 @@ class Graded:
     notebooks: dict[str, str] = field(default_factory=dict)  # notebook id -> its file's text
     autogrades: dict[str, Autogrades] = field(default_factory=dict)  # notebook id -> grades
     seconds: dict[str, float] = field(default_factory=dict)  # grading work per notebook
+    figures_reused: int = 0  # figures given the instructor's PNG, not drawn again
     error: str = ""
 
 
@@ -102,6 +107,7 @@ class BatchSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (submission, why)
     seconds: float = 0.0
     seconds_per_notebook: list[float] = field(default_factory=list)
+    figures_reused: int = 0
 
     @property
     def notebooks(self) -> int:
@@ -192,7 +198,8 @@ def _start_worker(config: Config, cache_file: str | None, snapshot: AssignmentSn
                  for p in config.Autograde.get("autograde_preprocessors", [])]
     chain = [batch_preprocessor(cls, snapshot, config=config)
              for cls in (*SANITIZE, *autograde) if cls not in WRITES_GRADEBOOK]
-    _worker.update(config=config, chain=[p for p in chain if p.enabled], cache=cache_file)
+    _worker.update(config=config, chain=[p for p in chain if p.enabled], cache=cache_file,
+                   figures=cache_file and str(figures_file(Path(cache_file))))
     _load_graders(snapshot)
     _settle()
 
@@ -239,11 +246,18 @@ def _ready() -> int:
 
 
 def _load_references() -> None:
-    """The batch's references, once per worker (written before any job is sent)."""
+    """The batch's references and the instructor's figures, once per worker (written
+    before any job is sent)."""
     from dlmath.engine.references import load_cache
 
+    loaded = False
     if _worker.get("cache"):
         load_cache(Path(_worker.pop("cache")))
+        loaded = True
+    if _worker.get("figures"):
+        figures.install(FigureTable.load(Path(_worker.pop("figures"))))
+        loaded = True
+    if loaded:
         _settle()
 
 
@@ -259,6 +273,8 @@ def grade_job(job: Job) -> Graded:
     _load_references()
     coursedir = course_directory(_worker["config"])
     graded = Graded(job)
+    table = figures.installed()
+    reused = table.reused if table else 0
     try:
         with tempfile.TemporaryDirectory(prefix="dlmath-scratch-") as scratch:
             _stage_files(coursedir, job, Path(scratch))
@@ -270,6 +286,7 @@ def grade_job(job: Job) -> Graded:
                 graded.seconds[path.stem] = time.perf_counter() - started
     except Exception as exc:  # the reason is reported; the submission stays ungraded
         graded.error = f"{type(exc).__name__}: {exc}"
+    graded.figures_reused = table.reused - reused if table else 0
     return graded
 
 
@@ -450,15 +467,18 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
             # waits for its fork server. A spawned one is still starting: this one does.
             warmed = pool.submit(_warm_here, assignment, cache) \
                 if pool and method == "fork" else None
-            server.ready()
+            table = record_figures(config, coursedir, assignment, server.ready())
+            table.dump(figures_file(cache))
             _references(warmed, coursedir, assignment, cache)
             _start_worker(config, None, snapshot)  # this process has the references already
+            figures.install(table)
             try:
                 for done, (job, future) in enumerate(_results(pool, helpers, jobs), start=1):
                     _record(coursedir, gb, job, future, summary)
                     if progress:
                         progress(summary.graded[-1] if summary.graded else "", done, len(jobs))
             finally:
+                figures.install(None)
                 gc.unfreeze()  # this process may go on (a test, a notebook): collect as usual
                 _freeze_at_exit()  # but at exit, spare the last walk through it all
 
@@ -550,6 +570,7 @@ def _record(coursedir, gb, job: Job, future: Future, summary: BatchSummary) -> N
         return
     summary.graded.append(graded.job.name)
     summary.seconds_per_notebook += list(graded.seconds.values())
+    summary.figures_reused += graded.figures_reused
 
 
 def warm_reference_cache(coursedir: CourseDirectory, assignment: str, path: Path) -> None:
@@ -587,3 +608,29 @@ def _warm_here(assignment: str, cache: Path) -> None:
     references are then in its memory, so its first submission does not load them again."""
     warm_reference_cache(course_directory(_worker["config"]), assignment, cache)
     _worker.pop("cache", None)
+
+
+def figures_file(references: Path) -> Path:
+    return references.with_name("figures")
+
+
+def record_figures(config: Config, coursedir: CourseDirectory, assignment: str, server
+                   ) -> FigureTable:
+    """The instructor's figures, drawn once for the batch: each source notebook run sealed
+    as a submission is, every figure's snapshot digest and PNG kept. A notebook that fails
+    to run leaves its figures out (the students' are then drawn)."""
+    from dlmath.nbgrader.sealed_execute import SealedExecute, released_files
+    from dlmath.sealed.student import open_submission
+
+    table = FigureTable(recording=True)
+    limits = SealedExecute(config=config).limits()
+    source = Path(coursedir.root) / coursedir.source_directory / assignment
+    files = released_files({"metadata": {"path": str(source)}}) if source.is_dir() else []
+    for notebook in sorted(source.glob("*.ipynb")):
+        with contextlib.suppress(Exception):
+            nb = nbformat.read(str(notebook), as_version=nbformat.NO_CONVERT)
+            with open_submission(nb, files, limits, server=server,
+                                 figure_table=table) as submission:
+                submission.draw_figures()
+    table.recording = False
+    return table

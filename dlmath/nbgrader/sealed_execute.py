@@ -22,6 +22,7 @@ from dlmath.engine.report import render
 from dlmath.engine.results import ExerciseResult
 from dlmath.engine.runner import failed_exercise, run_exercise
 from dlmath.notebooks import NotebookError, is_graded_test, nbgrader, parse_grade_call
+from dlmath.sealed import figures
 from dlmath.sealed.forkserver import fork_server
 from dlmath.sealed.limits import SealedLimits
 from dlmath.sealed.student import Submission, open_submission, report_missing
@@ -57,14 +58,17 @@ class SealedExecute(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         scratch = released_files(resources)
         server = fork_server(protected=course_paths(resources))
-        with open_submission(nb, scratch, self.limits(), server=server) as submission:
+        with open_submission(nb, scratch, self.limits(), server=server,
+                             figure_table=figures.installed()) as submission:
             for line in report_missing(submission.protections):
                 self.log.debug("missing protection: %s", line)
-            count = record_cells(nb, submission)
+            count = max((run.execution_count or 0 for run in submission.cells), default=0)
             for index, cell in enumerate(nb.cells):
                 if is_graded_test(cell):
                     count += 1
                     grade_cell(cell, submission, f"cell {index}", count)
+            submission.draw_figures()  # after every score: see figures.py
+            record_cells(nb, submission)
         return nb, resources
 
 
@@ -87,15 +91,12 @@ def released_files(resources: dict) -> list[Path]:
                   and not p.name.startswith(".") and p.name != "timestamp.txt")
 
 
-def record_cells(nb, submission: Submission) -> int:
-    """Put each student cell's outputs where a kernel would; return the last count."""
-    count = 0
+def record_cells(nb, submission: Submission) -> None:
+    """Put each student cell's outputs where a kernel would."""
     for run in submission.cells:
         cell = nb.cells[run.index]
         cell.outputs = [nbformat.from_dict(o) for o in run.outputs]
         cell.execution_count = run.execution_count
-        count = max(count, run.execution_count or 0)
-    return count
 
 
 def grade_cell(cell, submission: Submission, where: str, count: int) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from dlmath.engine.errors import StudentTimeout
 from dlmath.engine.student import STUDENT_FILENAME_PREFIX, time_limit
+from dlmath.sealed import figures as figure_snapshots
 
 MAX_FIGURES = 20
 MAX_TRACEBACK_FRAMES = 30
@@ -27,12 +28,15 @@ _MAGIC = re.compile(r"^([ \t]*)[%!].*$", re.MULTILINE)
 
 class Outputs:
     """One cell's outputs; text and images past `cap` characters are dropped. Without
-    `figures` (a re-run, whose outputs nobody reads), figures are closed, not drawn."""
+    `figures` (a re-run, whose outputs nobody reads), figures are closed, not drawn. With
+    `defer` bytes left for them, a figure is a snapshot the grader has drawn after grading
+    (figures.py)."""
 
-    def __init__(self, cap: int, figures: bool = True):
+    def __init__(self, cap: int, figures: bool = True, defer: int = 0):
         self.items: list[dict[str, Any]] = []
         self.cap, self.used, self.dropped = cap, 0, 0
-        self.figures = figures
+        self.figures, self.defer = figures, defer
+        self.snapshots: list[bytes] = []
 
     def _room(self, size: int) -> bool:
         if self.used + size > self.cap:
@@ -73,6 +77,14 @@ class Outputs:
         if self._room(len(data)):
             self.items.append({"output_type": "display_data", "metadata": {},
                                "data": {"image/png": data, "text/plain": label}})
+
+    def deferred(self, snapshot: bytes, label: str) -> None:
+        """A figure to draw later, where it was shown; its PNG is checked against the cap
+        when it is drawn."""
+        self.items.append({"output_type": "figure", "snapshot": len(self.snapshots),
+                           "label": label})
+        self.snapshots.append(snapshot)
+        self.defer -= len(snapshot)
 
     def error(self, ename: str, evalue: str, lines: list[str]) -> None:
         self.items.append({"output_type": "error", "ename": ename, "evalue": evalue[:2000],
@@ -165,25 +177,33 @@ def flush_figures(outputs: Outputs) -> None:
         return
     for number in plt.get_fignums()[:MAX_FIGURES] if outputs.figures else []:
         figure = plt.figure(number)
-        png = io.BytesIO()
+        snapshot = figure_snapshots.snapshot(figure) if outputs.defer > 0 else None
+        if snapshot is not None and len(snapshot) <= outputs.defer:
+            outputs.deferred(snapshot, _label(figure))
+            continue
         try:
-            figure.savefig(png, format="png", bbox_inches="tight")
+            png = figure_snapshots.draw(figure)
         except Exception as exc:
             outputs.write("stderr", f"the figure could not be drawn: {type(exc).__name__}\n")
             continue
-        width, height = figure.get_size_inches() * figure.dpi
-        outputs.image(png.getvalue(), f"<Figure size {width:g}x{height:g} with "
-                                      f"{len(figure.axes)} Axes>")
+        outputs.image(png, _label(figure))
     plt.close("all")
 
 
+def _label(figure: Any) -> str:
+    width, height = figure.get_size_inches() * figure.dpi
+    return f"<Figure size {width:g}x{height:g} with {len(figure.axes)} Axes>"
+
+
 def run_cell(number: int, source: str, namespace: dict, cap: int, seconds: float,
-             figures: bool = True) -> tuple[list[dict[str, Any]], str]:
-    """Run one cell; return its outputs and a one-line problem ('' when it ran cleanly)."""
+             figures: bool = True, defer: int = 0
+             ) -> tuple[list[dict[str, Any]], str, list[bytes]]:
+    """Run one cell; return its outputs, a one-line problem ('' when it ran cleanly) and
+    the snapshots of the figures it deferred."""
     global _current
     filename = cell_filename(number)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    outputs = _current = Outputs(cap, figures)
+    outputs = _current = Outputs(cap, figures, defer)
     problem = ""
     try:
         body, last = _compile(source, filename)
@@ -207,4 +227,4 @@ def run_cell(number: int, source: str, namespace: dict, cap: int, seconds: float
     except BaseException as exc:
         outputs.write("stderr", f"the figures could not be drawn: {type(exc).__name__}\n")
     _current = None
-    return outputs.finish(), problem
+    return outputs.finish(), problem, outputs.snapshots

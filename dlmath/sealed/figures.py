@@ -11,9 +11,13 @@ Nothing here changes what a figure looks like.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import io
+import pickle
 import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 MAX_PARSES = 2000  # cached math texts per process (a worker that draws more parses afresh)
@@ -84,5 +88,127 @@ def warm_figures(pyplot: Any) -> None:
 
 
 def _draw(figure: Any, pyplot: Any) -> None:
-    figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+    """Drawn, and pickled and unpickled as a snapshot is (the first time costs most)."""
+    data = snapshot(figure)
+    draw(figure)
     pyplot.close(figure)
+    if data is not None:
+        pyplot.close(pickle.loads(data)[1])
+
+
+# --- figures drawn after grading ------------------------------------------------------------
+#
+# Most students' figures are exactly the instructor's: the same code on the same numbers.
+# `dlmath grade` draws the instructor's once, and gives a student's figure that PNG when the
+# two are the same down to the last bit, instead of drawing it again (a quarter of a second
+# each). The student's code must not learn, while it is graded, whether that happened: it
+# would tell it whether its numbers are the instructor's. So a worker draws nothing while
+# it is graded. When a figure is shown it sends a snapshot (the pickled figure and the
+# settings drawing reads) and goes on; when every exercise has its score, the grader
+# looks each snapshot up and has the worker draw only those it does not know. The grader
+# never unpickles a snapshot: it compares digests; only the student's own worker loads one.
+
+MAX_SNAPSHOT_BYTES = 4 * 2**20  # a larger figure is drawn when shown, as it always was
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def draw(figure: Any) -> bytes:
+    """The PNG the inline backend draws of a figure (cropped to its tight bounding box)."""
+    png = io.BytesIO()
+    figure.savefig(png, format="png", bbox_inches="tight")
+    return png.getvalue()
+
+
+def snapshot(figure: Any) -> bytes | None:
+    """The figure and every setting drawing reads, pickled, so that drawing it later draws
+    what drawing it now would; None if it cannot be pickled or is too large."""
+    import matplotlib as mpl
+
+    data = io.BytesIO()
+    try:
+        _snapshot_pickler(data).dump((dict.copy(mpl.rcParams), figure))
+    except Exception:  # a lambda, a generator: it is drawn now instead
+        return None
+    return data.getvalue() if data.tell() <= MAX_SNAPSHOT_BYTES else None
+
+
+def _snapshot_pickler(file: io.BytesIO) -> pickle.Pickler:
+    from matplotlib.transforms import TransformNode
+
+    class SnapshotPickler(pickle.Pickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if isinstance(obj, TransformNode):
+                # A transform's `_parents` is keyed by id(): addresses differ from process
+                # to process, and identical figures must pickle identically. Only the keys'
+                # uniqueness matters (unpickling keys the weak references by them).
+                reduced = obj.__reduce_ex__(pickle.DEFAULT_PROTOCOL)
+                if isinstance(reduced, tuple) and len(reduced) > 2 and isinstance(
+                        reduced[2], dict) and isinstance(reduced[2].get("_parents"), dict):
+                    alive = [p for p in reduced[2]["_parents"].values() if p is not None]
+                    state = {**reduced[2], "_parents": dict(enumerate(alive))}
+                    return (*reduced[:2], state, *reduced[3:])
+            return NotImplemented
+
+    return SnapshotPickler(file, protocol=pickle.DEFAULT_PROTOCOL)
+
+
+def draw_snapshot(data: bytes) -> bytes:
+    """The PNG of a snapshot, drawn with the settings it was taken with."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as pyplot
+
+    with mpl.rc_context():
+        settings, figure = pickle.loads(data)
+        dict.update(mpl.rcParams, settings)
+        try:
+            return draw(figure)
+        finally:
+            pyplot.close(figure)
+
+
+def snapshot_key(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class FigureTable:
+    """The instructor's figures, by their snapshot's digest, as PNG. `recording`: being
+    filled in (from the instructor's notebooks, before any student's)."""
+
+    pngs: dict[str, bytes] = field(default_factory=dict)
+    recording: bool = False
+    reused: int = 0  # figures given the instructor's PNG
+
+    def add(self, key: str, png: bytes) -> None:
+        if self.recording and png.startswith(PNG_SIGNATURE):
+            self.pngs[key] = png
+
+    def known(self, key: str) -> bytes | None:
+        png = None if self.recording else self.pngs.get(key)
+        self.reused += png is not None
+        return png
+
+    def dump(self, path: Path) -> None:
+        """Written whole or not at all: other processes wait for it."""
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(pickle.dumps(self.pngs))  # only ever read by a grading process
+        partial.rename(path)
+
+    @classmethod
+    def load(cls, path: Path) -> FigureTable:
+        pngs = pickle.loads(path.read_bytes())
+        return cls({k: v for k, v in pngs.items() if isinstance(k, str) and isinstance(
+            v, bytes)})
+
+
+_installed: FigureTable | None = None  # this grading process's table, set by `dlmath grade`
+
+
+def install(table: FigureTable | None) -> None:
+    global _installed
+    _installed = table
+
+
+def installed() -> FigureTable | None:
+    """The table SealedExecute grades with (None: every figure is drawn when shown)."""
+    return _installed

@@ -23,7 +23,7 @@ def clean_outputs(raw: Any, cap: int) -> list[NotebookNode]:
         if type(raw) is not list or len(raw) > MAX_OUTPUTS:
             raise ValueError("not a list of outputs")
         outputs = [_clean_output(o) for o in raw]
-        if sum(_size(o) for o in outputs) > cap:
+        if sum(output_size(o) for o in outputs) > cap:
             raise ValueError("too large")
         return outputs
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -31,7 +31,8 @@ def clean_outputs(raw: Any, cap: int) -> list[NotebookNode]:
                                        evalue=f"the cell's outputs were unusable ({exc})")]
 
 
-def _size(output: NotebookNode) -> int:
+def output_size(output: NotebookNode) -> int:
+    """Characters of text and data, as a worker counts them against a cell's limit."""
     texts = [output.get("text", ""), output.get("evalue", ""), *output.get("traceback", []),
              *output.get("data", {}).values()]
     return sum(len(t) for t in texts)

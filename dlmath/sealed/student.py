@@ -14,6 +14,7 @@ cells, except the ones that hung or crashed a worker. Every limit is in SealedLi
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import logging
@@ -44,13 +45,16 @@ from dlmath.engine.student import MAX_WARNINGS, StudentBase, call_label
 from dlmath.notebooks import is_graded_test
 from dlmath.sealed import codec
 from dlmath.sealed.channel import Worker, WorkerDied, WorkerTimedOut
+from dlmath.sealed.figures import MAX_SNAPSHOT_BYTES, FigureTable, snapshot_key
 from dlmath.sealed.forkserver import ForkServer, ServerError, fork_server
 from dlmath.sealed.limits import SealedLimits
-from dlmath.sealed.outputs import clean_outputs
+from dlmath.sealed.outputs import clean_outputs, output_size
 from dlmath.sealed.sandbox import Protection
 
 log = logging.getLogger("dlmath.sealed")
 START_SECONDS = 30.0
+DEFERRED_BYTES = 64 * 2**20  # snapshots of figures a notebook may leave to draw after grading
+MAX_PNG_BYTES = 64 * 2**20  # of a figure a worker draws from its snapshot
 MAX_TEXT = 2000  # characters kept of a warning or an error message from a worker
 _ERRORS = {cls.__name__: cls for cls in (StudentError, StudentTimeout, StudentCrashed,
                                          MissingFunction, WrongReturnType, InputModified)}
@@ -78,6 +82,15 @@ class CellRun:
     problem: str = ""  # one line when the cell failed or did not run
 
 
+@dataclass
+class DeferredFigure:
+    """A figure a cell showed, to be drawn after grading (see figures.py)."""
+
+    cell: CellRun
+    position: int  # in cell.outputs, where its PNG goes
+    snapshot: bytes
+
+
 class WorkerStartFailed(RuntimeError):
     """No worker could be started: a fault of this machine, not of the submission."""
 
@@ -86,9 +99,13 @@ class Submission:
     """One student's notebook, graded sealed. Use through `open_submission`."""
 
     def __init__(self, sources: list[str], indices: Iterable[int], limits: SealedLimits,
-                 scratch: str, server: ForkServer | None = None, figures: bool = True):
+                 scratch: str, server: ForkServer | None = None, figures: bool = True,
+                 figure_table: FigureTable | None = None):
         self.sources, self.limits, self.scratch = sources, limits, scratch
         self.figures = figures  # draw matplotlib figures as PNG outputs
+        self.figure_table = figure_table  # with one, figures are drawn after grading
+        self.deferred: list[DeferredFigure] = []
+        self.deferred_bytes = 0
         self.shared_server = server is None
         self.server = server or fork_server()
         self.cells = [CellRun(index, n) for n, index in enumerate(indices, start=1)]
@@ -200,16 +217,18 @@ class Submission:
     def _run_cells(self, worker: Worker, cells: list[CellRun]) -> None:
         """Run `cells` in `worker`, recording the outputs of those never run before."""
         seq = next(self._seq)
-        worker.send({"op": "run", "seq": seq, "figures": self.figures, "cells": [
-            [c.number, self.sources[c.number - 1], c.execution_count is None] for c in cells]},
+        defer = DEFERRED_BYTES - self.deferred_bytes if self.figure_table is not None else 0
+        worker.send({"op": "run", "seq": seq, "figures": self.figures, "defer": defer,
+                     "cells": [[c.number, self.sources[c.number - 1], c.execution_count is None]
+                               for c in cells]},
             [], time.monotonic() + self.wall_left())
         cap = 2 * self.limits.output_bytes + 2**20
-        frame = 12 * cap  # JSON escapes a character in at most 12 bytes
+        frame = 12 * cap + defer  # JSON escapes a character in at most 12 bytes
         for cell in cells:
             seconds = self.limits.cell_seconds + self.limits.grace_seconds
             deadline = time.monotonic() + min(seconds, self.wall_left())
             try:
-                header, _ = worker.receive(deadline, None, self.cpu_budget(), frame)
+                header, snapshots = worker.receive(deadline, None, self.cpu_budget(), frame)
             except (WorkerDied, WorkerTimedOut) as exc:
                 self._cell_failed(cell, exc)
                 raise
@@ -220,8 +239,116 @@ class Submission:
                 self._cell_failed(cell, died)  # skipped from now on, as a crash would be
                 raise died
             if cell.execution_count is None:
-                self._record(cell, clean_outputs(header.get("outputs"), cap),
-                             str(header.get("problem", ""))[:1000])
+                raw, deferred = self._take_figures(header.get("outputs"), snapshots)
+                self._record(cell, clean_outputs(raw, cap), str(header.get("problem", ""))[:1000])
+                if len(cell.outputs) == len(raw) and all(  # else unusable, figures and all
+                        cell.outputs[i].output_type == "display_data" for i, _ in deferred):
+                    self.deferred += [DeferredFigure(cell, i, s) for i, s in deferred]
+
+    def _take_figures(self, raw: Any, snapshots: list[memoryview]
+                      ) -> tuple[Any, list[tuple[int, bytes]]]:
+        """The outputs with each deferred figure as its label, and (position, snapshot) of
+        each: those within this notebook's budget, whatever the worker claims."""
+        if type(raw) is not list:
+            return raw, []
+        outputs, deferred = list(raw), []
+        for position, output in enumerate(raw):
+            if type(output) is not dict or output.get("output_type") != "figure":
+                continue
+            index, label = output.get("snapshot"), output.get("label")
+            snapshot = snapshots[index] if type(index) is int and 0 <= index < len(
+                snapshots) else b""
+            outputs[position] = {"output_type": "display_data", "metadata": {},
+                                 "data": {"text/plain": label}}
+            room = min(DEFERRED_BYTES - self.deferred_bytes, MAX_SNAPSHOT_BYTES)
+            if 0 < len(snapshot) <= room:
+                self.deferred_bytes += len(snapshot)
+                deferred.append((position, bytes(snapshot)))
+        return outputs, deferred
+
+    # --- figures drawn after grading ------------------------------------------------------
+
+    def draw_figures(self) -> None:
+        """Every deferred figure, drawn once grading is over: the instructor's PNG where the
+        snapshot is the instructor's, else drawn by the worker. Only now may the student's
+        code learn which of its figures were the instructor's: its scores are settled."""
+        table, deferred, self.deferred = self.figure_table, self.deferred, []
+        if table is None or not deferred:
+            return
+        keys = [snapshot_key(d.snapshot) for d in deferred]
+        pngs = [table.known(key) for key in keys]
+        missing = [i for i, png in enumerate(pngs) if png is None]
+        drawn = self._draw_snapshots([deferred[i].snapshot for i in missing])
+        for i, (png, problem) in zip(missing, drawn, strict=True):
+            pngs[i] = png
+            if png is not None:
+                table.add(keys[i], png)
+            else:
+                self._show(deferred[i], None, problem)
+        for figure, png in zip(deferred, pngs, strict=True):
+            if png is not None:
+                self._show(figure, png)
+
+    def _draw_snapshots(self, snapshots: list[bytes]) -> list[tuple[bytes | None, str]]:
+        """(PNG or None, why not) for each snapshot, drawn by this submission's worker, or by
+        a fresh one (that runs no cell) if its worker is gone."""
+        results: list[tuple[bytes | None, str]] = []
+        if not snapshots:
+            return results
+        worker, own = self.worker, self.worker is not None
+        try:
+            if worker is None and self.wall_left() > 0 and self.cpu_budget() > 0:
+                worker = self._spawn()
+        except WorkerStartFailed as exc:
+            return [(None, str(exc))] * len(snapshots)
+        if worker is None:
+            return [(None, "TimeoutError")] * len(snapshots)
+        seq = next(self._seq)
+        try:
+            worker.send({"op": "draw", "seq": seq}, snapshots,
+                        time.monotonic() + max(self.wall_left(), 0))
+            for index in range(len(snapshots)):
+                results.append(self._receive_figure(worker, seq, index))
+        except (WorkerDied, WorkerTimedOut) as exc:
+            why = "TimeoutError" if isinstance(exc, WorkerTimedOut) else "WorkerCrashed"
+            results += [(None, why)] * (len(snapshots) - len(results))
+            self._retire(worker)
+        if not own and worker is not self.worker:
+            self._retire(worker)
+        return results
+
+    def _receive_figure(self, worker: Worker, seq: int, index: int
+                        ) -> tuple[bytes | None, str]:
+        seconds = self.limits.cell_seconds + self.limits.grace_seconds
+        deadline = time.monotonic() + min(seconds, self.wall_left())
+        header, buffers = worker.receive(deadline, None, self.cpu_budget(),
+                                         MAX_PNG_BYTES + 2**16)
+        if header.get("op") != "figure" or header.get("seq") != seq or header.get(
+                "index") != index:
+            worker.kill()
+            raise WorkerDied("it answered out of turn")
+        if len(buffers) == 1:
+            return bytes(buffers[0]), ""
+        return None, str(header.get("problem") or "no PNG")[:100]
+
+    def _show(self, figure: DeferredFigure, png: bytes | None, problem: str = "") -> None:
+        """Put the figure's PNG where it was shown, as the worker would have had it drawn
+        then; within the cell's output limit, like everything else the cell shows."""
+        outputs = figure.cell.outputs
+        label = outputs[figure.position].data.get("text/plain", "")
+        if png is None:
+            text = f"the figure could not be drawn: {problem}\n"
+            outputs[figure.position] = nbformat.v4.new_output("stream", name="stderr", text=text)
+            return
+        data = base64.b64encode(png).decode()
+        used = sum(output_size(o) for o in outputs)
+        if used + len(data) > self.limits.output_bytes:
+            text = (f"\n[{len(data)} more characters of output dropped: a cell keeps at most "
+                    f"{self.limits.output_bytes}]\n")
+            outputs[figure.position] = nbformat.v4.new_output("stream", name="stderr", text=text)
+            return
+        outputs[figure.position] = nbformat.v4.new_output(
+            "display_data", data={"image/png": data, "text/plain": label})
 
     def _record(self, cell: CellRun, outputs: list[NotebookNode], problem: str) -> None:
         cell.execution_count = next(self._count)
@@ -423,15 +550,17 @@ def remove_scratch(scratch: str) -> None:
 @contextlib.contextmanager
 def open_sources(sources: list[str], scratch_files: Any = (),
                  limits: SealedLimits | None = None, *, indices: Iterable[int] | None = None,
-                 server: ForkServer | None = None, figures: bool = True
-                 ) -> Iterator[Submission]:
+                 server: ForkServer | None = None, figures: bool = True,
+                 figure_table: FigureTable | None = None) -> Iterator[Submission]:
     """Run student cells sealed (given as sources) and grade them through `student()`.
-    `scratch_files`: paths, or {name in scratch: path}; `figures`: draw plots as PNG."""
+    `scratch_files`: paths, or {name in scratch: path}; `figures`: draw plots as PNG;
+    `figure_table`: draw them after grading (call `draw_figures`), reusing its PNGs."""
     scratch = make_scratch(scratch_files)
     submission = None
     try:
         submission = Submission(list(sources), range(len(sources)) if indices is None
-                                else indices, limits or SealedLimits(), scratch, server, figures)
+                                else indices, limits or SealedLimits(), scratch, server, figures,
+                                figure_table)
         submission.start()
         yield submission
     finally:
@@ -443,10 +572,12 @@ def open_sources(sources: list[str], scratch_files: Any = (),
 @contextlib.contextmanager
 def open_submission(nb: NotebookNode, scratch_files: Any = (),
                     limits: SealedLimits | None = None, *, server: ForkServer | None = None,
-                    figures: bool = True) -> Iterator[Submission]:
+                    figures: bool = True, figure_table: FigureTable | None = None
+                    ) -> Iterator[Submission]:
     """A notebook's code cells, except graded test cells, run sealed in order."""
     indices = [i for i, c in enumerate(nb.cells)
                if c.cell_type == "code" and not is_graded_test(c)]
     with open_sources([nb.cells[i].source for i in indices], scratch_files, limits,
-                      indices=indices, server=server, figures=figures) as submission:
+                      indices=indices, server=server, figures=figures,
+                      figure_table=figure_table) as submission:
         yield submission

@@ -1,9 +1,12 @@
 """The worker: one student's notebook in a confined process, answering the grader.
 
 Requests (JSON headers, see codec.py) and what the worker sends back:
-- {"op": "run", "figures", "cells": [[number, source, outputs wanted], ...]} -> one
-  {"op": "cell", "number", "outputs", "problem"} per cell, in order (a re-run wants no
-  outputs: its figures are not drawn);
+- {"op": "run", "figures", "defer", "cells": [[number, source, outputs wanted], ...]} ->
+  one {"op": "cell", "number", "outputs", "problem"} per cell, in order (a re-run wants no
+  outputs: its figures are not drawn); with "defer", a figure is an output
+  {"output_type": "figure", "snapshot": i, "label"} and its snapshot the i-th buffer;
+- {"op": "draw"} + snapshots as buffers (sent when grading is over) -> one
+  {"op": "figure", "index", "problem"} per snapshot, + its PNG when it was drawn;
 - {"op": "call", "name", "args", "kwargs", "trace"}, {"op": "value", "name"},
   {"op": "has", "name"} -> {"op": "reply", "ok", "value" | "error", "warnings", "traced",
   "rngs", "fatal"}.
@@ -25,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from dlmath.engine.errors import StudentCrashed, StudentError, StudentRaised, WrongReturnType
-from dlmath.engine.student import CallLimits, LocalStudent, call_label
-from dlmath.sealed import cells, codec, sandbox
+from dlmath.engine.student import CallLimits, LocalStudent, call_label, time_limit
+from dlmath.sealed import cells, codec, figures, sandbox
 
 REQUEST_BYTES = 2**34  # the grader is trusted; its requests are as large as it likes
 ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
@@ -98,7 +101,8 @@ class Worker:
         self.warnings_sent = 0
 
     def serve(self) -> None:
-        handlers = {"run": self.run, "call": self.call, "value": self.value, "has": self.has}
+        handlers = {"run": self.run, "draw": self.draw, "call": self.call,
+                    "value": self.value, "has": self.has}
         while True:
             try:
                 header, buffers = codec.receive(self.sock, REQUEST_BYTES)
@@ -107,13 +111,28 @@ class Worker:
             handlers[header["op"]](header, buffers)
 
     def run(self, header: dict, buffers: list) -> None:
+        defer = int(header.get("defer") or 0)  # bytes of snapshots the grader takes
         for number, source, wanted in header["cells"]:
-            outputs, problem = cells.run_cell(number, source, self.namespace,
-                                              int(self.limits["output_bytes"]),
-                                              float(self.limits["cell_seconds"]),
-                                              wanted and header["figures"])
+            outputs, problem, snapshots = cells.run_cell(
+                number, source, self.namespace, int(self.limits["output_bytes"]),
+                float(self.limits["cell_seconds"]), wanted and header["figures"], defer)
+            defer -= sum(len(s) for s in snapshots)
             codec.send(self.sock, {"op": "cell", "seq": header["seq"], "number": number,
-                                   "outputs": outputs if wanted else [], "problem": problem})
+                                   "outputs": outputs if wanted else [], "problem": problem},
+                       snapshots if wanted else [])
+
+    def draw(self, header: dict, buffers: list) -> None:
+        seconds = float(self.limits["cell_seconds"])
+        for index, snapshot in enumerate(buffers):
+            reply: dict[str, Any] = {"op": "figure", "seq": header["seq"], "index": index,
+                                     "problem": ""}
+            pngs: list[bytes] = []
+            try:
+                with time_limit(seconds, "a figure"):
+                    pngs = [figures.draw_snapshot(bytes(snapshot))]
+            except BaseException as exc:  # the student's figure, the student's problem
+                reply["problem"] = type(exc).__name__
+            codec.send(self.sock, reply, pngs)
 
     def call(self, header: dict, buffers: list) -> None:
         decoder = codec.Decoder(buffers, objects=True)
