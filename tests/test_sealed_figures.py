@@ -85,7 +85,8 @@ def test_what_a_worker_does_to_its_font_files_does_not_reach_the_next(fresh_serv
 CHANGED_AFTER = [
     PLOT,
     # settings changed between figures; the first figure changed after it was shown
-    "import matplotlib as mpl\nmpl.rcParams['font.size'] = 15\nmpl.rcParams['lines.linewidth'] = 4\n"
+    "import matplotlib as mpl\nmpl.rcParams['font.size'] = 15\n"
+    "mpl.rcParams['lines.linewidth'] = 4\n"
     "fig.suptitle('changed after it was shown')\nax.set_facecolor('0.8')\n"
     "plt.plot([3, 1, 2], label='after')\nplt.legend()\nplt.show()",
     # two figures in one cell, one of them with a formatter no pickle takes (drawn at once)
