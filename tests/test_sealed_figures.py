@@ -5,11 +5,13 @@ nothing the student's code sees while it is graded can tell."""
 from __future__ import annotations
 
 import base64
+import os
+import pickle
 
 import pytest
 
 from dlmath.engine.errors import StudentCrashed
-from dlmath.sealed.figures import FigureTable
+from dlmath.sealed.figures import FigureTable, load_snapshot
 from dlmath.sealed.forkserver import ForkServer
 from dlmath.sealed.student import open_sources
 
@@ -89,11 +91,13 @@ CHANGED_AFTER = [
     "mpl.rcParams['lines.linewidth'] = 4\n"
     "fig.suptitle('changed after it was shown')\nax.set_facecolor('0.8')\n"
     "plt.plot([3, 1, 2], label='after')\nplt.legend()\nplt.show()",
-    # two figures in one cell, one of them with a formatter no pickle takes (drawn at once)
+    # two figures in one cell, one with a function of the student's as its tick formatter,
+    # which no snapshot may refer to: it is drawn at once
     "from matplotlib.ticker import FuncFormatter\n"
+    "def units(v, _):\n    return f'{v:.1f} u'\n"
     "a = plt.figure(figsize=(3, 2)); plt.hist(np.linspace(0, 1, 500), bins=30)\n"
     "b, bx = plt.subplots(figsize=(3, 2)); bx.plot([1, 4, 9])\n"
-    "bx.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v:.1f} u'))\nprint('two')\n"
+    "bx.yaxis.set_major_formatter(FuncFormatter(units))\nprint('two')\n"
     "plt.show()\nprint('after them')",
 ]
 
@@ -114,7 +118,8 @@ def test_figures_drawn_after_grading_are_the_ones_drawn_when_shown():
         sub.draw_figures()
         assert outputs(sub) == expected
     assert len(images(sub)) == 4
-    assert sum("image/png" in o.get("data", {}) for c in before for o in c) == 1  # the lambda's
+    assert sum("image/png" in o.get("data", {}) for c in before for o in c) == 1  # units'
+
     assert table.reused == 0
 
 
@@ -154,12 +159,35 @@ def test_nothing_tells_the_students_code_while_it_is_graded_whether_its_figure_m
     with open_sources([PLOT], figure_table=table) as instructor:
         instructor.draw_figures()
     table.recording = False
-    with open_sources([RECORD_REQUESTS, PLOT], figure_table=table) as sub:
+    other = PLOT.replace("1e4]", "2e4]")
+    with open_sources([RECORD_REQUESTS, PLOT, other], figure_table=table) as sub:
         assert sub.student().call("seen") == ["call"]
         assert sub.student().call("seen") == ["call", "call"]
+        student_worker = sub.worker
         sub.draw_figures()
-        assert table.reused == 1
-        assert sub.student().call("seen") == ["call", "call", "call"]  # nothing was drawn
+        # the instructor's figure was not drawn; the other was, by a worker of its own
+        # (which ran none of the student's cells) after the student's worker had gone
+        assert table.reused == 1 and len(images(sub)) == 2
+        assert sub.worker is None and not student_worker.alive
+
+
+def test_a_crafted_snapshot_runs_no_code(tmp_path):
+    """A worker may send any bytes as a snapshot; loading one runs nothing but matplotlib's
+    and numpy's classes."""
+    marker = tmp_path / "ran"
+
+    class Runs:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    crafted = [pickle.dumps(({}, Runs())),
+               b"cmatplotlib\nos\n.",  # a module reached through an allowed package
+               pickle.dumps(({}, "a str".upper)),  # a method of a class not allowed
+               pickle.dumps(({}, [1].__class__.__subclasses__))]  # a dunder
+    for data in crafted:
+        with pytest.raises(pickle.UnpicklingError):
+            load_snapshot(data)
+    assert not marker.exists()
 
 
 def test_figures_of_a_worker_that_died_are_drawn_by_a_fresh_one():

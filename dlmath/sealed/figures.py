@@ -11,10 +11,13 @@ Nothing here changes what a figure looks like.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import inspect
 import io
+import json
 import pickle
+import types
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +96,7 @@ def _draw(figure: Any, pyplot: Any) -> None:
     draw(figure)
     pyplot.close(figure)
     if data is not None:
-        pyplot.close(pickle.loads(data)[1])
+        pyplot.close(load_snapshot(data)[1])
 
 
 # --- figures drawn after grading ------------------------------------------------------------
@@ -101,15 +104,60 @@ def _draw(figure: Any, pyplot: Any) -> None:
 # Most students' figures are exactly the instructor's: the same code on the same numbers.
 # `dlmath grade` draws the instructor's once, and gives a student's figure that PNG when the
 # two are the same down to the last bit, instead of drawing it again (a quarter of a second
-# each). The student's code must not learn, while it is graded, whether that happened: it
-# would tell it whether its numbers are the instructor's. So a worker draws nothing while
-# it is graded. When a figure is shown it sends a snapshot (the pickled figure and the
-# settings drawing reads) and goes on; when every exercise has its score, the grader
-# looks each snapshot up and has the worker draw only those it does not know. The grader
-# never unpickles a snapshot: it compares digests; only the student's own worker loads one.
+# each). The student's code must never learn whether that happened: it would tell it
+# whether its numbers are the instructor's. So a worker draws nothing: when a figure is
+# shown it sends a snapshot (the pickled figure and the settings drawing reads) and goes
+# on. When every exercise has its score and the student's worker is gone, the grader looks
+# each snapshot up by its digest, and a fresh worker, which runs none of the student's
+# cells, draws the others. It unpickles them with nothing but matplotlib's and numpy's
+# classes (ALLOWED), so a snapshot crafted to run code cannot; a figure that needs more
+# (a function of the student's as a tick formatter) is drawn when shown, as before. The
+# grader never unpickles a snapshot.
 
 MAX_SNAPSHOT_BYTES = 4 * 2**20  # a larger figure is drawn when shown, as it always was
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ALLOWED_PACKAGES = frozenset({"matplotlib", "numpy", "cycler"})  # their classes
+ALLOWED = frozenset({  # and these, which figures and arrays pickle with
+    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "slice"),
+    ("builtins", "complex"), ("builtins", "object"), ("builtins", "bytearray"),
+    ("builtins", "range"), ("copyreg", "_reconstructor"), ("collections", "OrderedDict"),
+    ("functools", "partial"), ("builtins", "getattr"),  # loaded as _bound_method
+    ("matplotlib.cbook", "_exception_printer"), ("matplotlib.backend_bases", "_key_handler"),
+    ("matplotlib.backend_bases", "_mouse_handler"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+})
+
+
+class NotAllowed(pickle.PicklingError):
+    """A snapshot would refer to something other than ALLOWED."""
+
+
+def allowed(module: str, name: str, obj: Any) -> bool:
+    """Whether a snapshot may refer to `obj`, found as `name` in `module`."""
+    if (module, name) in ALLOWED:
+        return True
+    if module.partition(".")[0] not in ALLOWED_PACKAGES:
+        return False
+    import numpy as np
+
+    return isinstance(obj, np.ufunc) or (  # np.log: a log axis's transform refers to it
+        isinstance(obj, type) and (obj.__module__ or "").partition(".")[0] in ALLOWED_PACKAGES)
+
+
+def _bound_method(obj: Any, name: str) -> Any:
+    """getattr as a snapshot uses it (a bound method is pickled as its object and its name):
+    a method (not a dunder) of a list, dict or set, or of an object of an ALLOWED_PACKAGES
+    class."""
+    owner = type(obj)
+    if name.startswith("__") or not (owner in (list, dict, set) or (
+            owner.__module__ or "").partition(".")[0] in ALLOWED_PACKAGES):
+        raise pickle.UnpicklingError(f"a snapshot may not take {owner.__name__}.{name}")
+    method = getattr(obj, name)
+    if getattr(method, "__self__", None) is not obj:
+        raise pickle.UnpicklingError(f"{owner.__name__}.{name} is not a bound method")
+    return method
 
 
 def draw(figure: Any) -> bytes:
@@ -137,6 +185,11 @@ def _snapshot_pickler(file: io.BytesIO) -> pickle.Pickler:
 
     class SnapshotPickler(pickle.Pickler):
         def reducer_override(self, obj: Any) -> Any:
+            if _by_name(obj):
+                module, name = getattr(obj, "__module__", None) or "__main__", obj.__qualname__
+                if not allowed(module, name, obj):
+                    raise NotAllowed(f"{module}.{name}")
+                return NotImplemented
             if isinstance(obj, TransformNode):
                 # A transform's `_parents` is keyed by id(): addresses differ from process
                 # to process, and identical figures must pickle identically. Only the keys'
@@ -152,13 +205,39 @@ def _snapshot_pickler(file: io.BytesIO) -> pickle.Pickler:
     return SnapshotPickler(file, protocol=pickle.DEFAULT_PROTOCOL)
 
 
+def _by_name(obj: Any) -> bool:
+    """Whether pickle refers to `obj` by module and name (a bound method of a builtin
+    object, such as `[].remove`, is pickled as its object and a name instead)."""
+    if isinstance(obj, types.BuiltinFunctionType):
+        return obj.__self__ is None or isinstance(obj.__self__, types.ModuleType)
+    return isinstance(obj, (type, types.FunctionType))
+
+
+class _SnapshotUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "getattr"):
+            return _bound_method
+        known = (module, name) in ALLOWED or module.partition(".")[0] in ALLOWED_PACKAGES
+        obj = super().find_class(module, name) if known else None  # imports nothing else
+        if obj is None or not allowed(module, name, obj):
+            raise pickle.UnpicklingError(f"a snapshot may not refer to {module}.{name}")
+        return obj
+
+
+def load_snapshot(data: bytes) -> tuple[dict, Any]:
+    """(settings, figure) of a snapshot, which may have been crafted: only ALLOWED loads."""
+    return _SnapshotUnpickler(io.BytesIO(data)).load()
+
+
 def draw_snapshot(data: bytes) -> bytes:
     """The PNG of a snapshot, drawn with the settings it was taken with."""
     import matplotlib as mpl
     import matplotlib.pyplot as pyplot
 
     with mpl.rc_context():
-        settings, figure = pickle.loads(data)
+        settings, figure = load_snapshot(data)
+        if type(settings) is not dict:
+            raise pickle.UnpicklingError("a snapshot's settings are not a dict")
         dict.update(mpl.rcParams, settings)
         try:
             return draw(figure)
@@ -189,16 +268,15 @@ class FigureTable:
         return png
 
     def dump(self, path: Path) -> None:
-        """Written whole or not at all: other processes wait for it."""
+        """Written whole or not at all (other processes wait for it), without pickle."""
         partial = path.with_name(path.name + ".partial")
-        partial.write_bytes(pickle.dumps(self.pngs))  # only ever read by a grading process
+        partial.write_text(json.dumps({k: base64.b64encode(v).decode()
+                                       for k, v in self.pngs.items()}))
         partial.rename(path)
 
     @classmethod
     def load(cls, path: Path) -> FigureTable:
-        pngs = pickle.loads(path.read_bytes())
-        return cls({k: v for k, v in pngs.items() if isinstance(k, str) and isinstance(
-            v, bytes)})
+        return cls({k: base64.b64decode(v) for k, v in json.loads(path.read_text()).items()})
 
 
 _installed: FigureTable | None = None  # this grading process's table, set by `dlmath grade`

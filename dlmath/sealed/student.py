@@ -54,7 +54,7 @@ from dlmath.sealed.sandbox import Protection
 log = logging.getLogger("dlmath.sealed")
 START_SECONDS = 30.0
 DEFERRED_BYTES = 64 * 2**20  # snapshots of figures a notebook may leave to draw after grading
-MAX_PNG_BYTES = 64 * 2**20  # of a figure a worker draws from its snapshot
+MAX_DEFERRED = 100  # figures a notebook may leave to draw after grading
 MAX_TEXT = 2000  # characters kept of a warning or an error message from a worker
 _ERRORS = {cls.__name__: cls for cls in (StudentError, StudentTimeout, StudentCrashed,
                                          MissingFunction, WrongReturnType, InputModified)}
@@ -145,9 +145,9 @@ class Submission:
 
     # --- workers -------------------------------------------------------------------------
 
-    def _spawn(self) -> Worker:
+    def _spawn(self, cpu: float | None = None) -> Worker:
         spec = {"scratch": self.scratch, "limits": self.limits.to_dict(),
-                "cpu": max(self.cpu_budget(), 1.0)}
+                "cpu": cpu or max(self.cpu_budget(), 1.0)}
         try:
             try:
                 worker = Worker(self.server, spec, START_SECONDS)
@@ -251,7 +251,8 @@ class Submission:
         each: those within this notebook's budget, whatever the worker claims."""
         if type(raw) is not list:
             return raw, []
-        outputs, deferred = list(raw), []
+        outputs: list = list(raw)
+        deferred: list[tuple[int, bytes]] = []
         for position, output in enumerate(raw):
             if type(output) is not dict or output.get("output_type") != "figure":
                 continue
@@ -261,7 +262,7 @@ class Submission:
             outputs[position] = {"output_type": "display_data", "metadata": {},
                                  "data": {"text/plain": label}}
             room = min(DEFERRED_BYTES - self.deferred_bytes, MAX_SNAPSHOT_BYTES)
-            if 0 < len(snapshot) <= room:
+            if 0 < len(snapshot) <= room and len(self.deferred) + len(deferred) < MAX_DEFERRED:
                 self.deferred_bytes += len(snapshot)
                 deferred.append((position, bytes(snapshot)))
         return outputs, deferred
@@ -269,60 +270,57 @@ class Submission:
     # --- figures drawn after grading ------------------------------------------------------
 
     def draw_figures(self) -> None:
-        """Every deferred figure, drawn once grading is over: the instructor's PNG where the
-        snapshot is the instructor's, else drawn by the worker. Only now may the student's
-        code learn which of its figures were the instructor's: its scores are settled."""
+        """Every deferred figure, drawn once grading is over and the student's worker gone:
+        the instructor's PNG where the snapshot is the instructor's, else drawn by a fresh
+        worker that runs none of the student's cells (see figures.py)."""
         table, deferred, self.deferred = self.figure_table, self.deferred, []
         if table is None or not deferred:
             return
+        if self.worker is not None:
+            self._retire(self.worker)  # the next exercise would start a fresh one
         keys = [snapshot_key(d.snapshot) for d in deferred]
-        pngs = [table.known(key) for key in keys]
-        missing = [i for i, png in enumerate(pngs) if png is None]
-        drawn = self._draw_snapshots([deferred[i].snapshot for i in missing])
-        for i, (png, problem) in zip(missing, drawn, strict=True):
-            pngs[i] = png
-            if png is not None:
-                table.add(keys[i], png)
+        missing = []
+        for figure, key in zip(deferred, keys, strict=True):
+            png = table.known(key)
+            if png is None:
+                missing.append((figure, key))
             else:
-                self._show(deferred[i], None, problem)
-        for figure, png in zip(deferred, pngs, strict=True):
+                self._show(figure, png, "")
+        for (figure, key), (png, problem) in zip(missing, self._draw_snapshots(
+                [figure.snapshot for figure, _ in missing]), strict=True):
             if png is not None:
-                self._show(figure, png)
+                table.add(key, png)
+            self._show(figure, png, problem)
 
-    def _draw_snapshots(self, snapshots: list[bytes]) -> list[tuple[bytes | None, str]]:
-        """(PNG or None, why not) for each snapshot, drawn by this submission's worker, or by
-        a fresh one (that runs no cell) if its worker is gone."""
-        results: list[tuple[bytes | None, str]] = []
+    def _draw_snapshots(self, snapshots: list[bytes]) -> Iterator[tuple[bytes | None, str]]:
+        """(PNG or None, why not) for each snapshot, drawn by a worker of their own. Each
+        figure has a cell's time to be drawn, beyond the notebook's budget, as it had when
+        it was drawn where it was shown."""
         if not snapshots:
-            return results
-        worker, own = self.worker, self.worker is not None
+            return
+        seconds = self.limits.cell_seconds + self.limits.grace_seconds
         try:
-            if worker is None and self.wall_left() > 0 and self.cpu_budget() > 0:
-                worker = self._spawn()
+            worker = self._spawn(cpu=seconds * len(snapshots))
         except WorkerStartFailed as exc:
-            return [(None, str(exc))] * len(snapshots)
-        if worker is None:
-            return [(None, "TimeoutError")] * len(snapshots)
-        seq = next(self._seq)
+            yield from [(None, str(exc))] * len(snapshots)
+            return
+        seq, done = next(self._seq), 0
         try:
-            worker.send({"op": "draw", "seq": seq}, snapshots,
-                        time.monotonic() + max(self.wall_left(), 0))
+            worker.send({"op": "draw", "seq": seq}, snapshots, time.monotonic() + seconds)
             for index in range(len(snapshots)):
-                results.append(self._receive_figure(worker, seq, index))
+                yield self._receive_figure(worker, seq, index, seconds)
+                done += 1
         except (WorkerDied, WorkerTimedOut) as exc:
             why = "TimeoutError" if isinstance(exc, WorkerTimedOut) else "WorkerCrashed"
-            results += [(None, why)] * (len(snapshots) - len(results))
+            yield from [(None, why)] * (len(snapshots) - done)
+        finally:
             self._retire(worker)
-        if not own and worker is not self.worker:
-            self._retire(worker)
-        return results
 
-    def _receive_figure(self, worker: Worker, seq: int, index: int
+    def _receive_figure(self, worker: Worker, seq: int, index: int, seconds: float
                         ) -> tuple[bytes | None, str]:
-        seconds = self.limits.cell_seconds + self.limits.grace_seconds
-        deadline = time.monotonic() + min(seconds, self.wall_left())
-        header, buffers = worker.receive(deadline, None, self.cpu_budget(),
-                                         MAX_PNG_BYTES + 2**16)
+        """One PNG, no larger than a cell may show (each is placed before the next comes)."""
+        header, buffers = worker.receive(time.monotonic() + seconds,
+                                         max_bytes=self.limits.output_bytes + 2**16)
         if header.get("op") != "figure" or header.get("seq") != seq or header.get(
                 "index") != index:
             worker.kill()
@@ -331,7 +329,7 @@ class Submission:
             return bytes(buffers[0]), ""
         return None, str(header.get("problem") or "no PNG")[:100]
 
-    def _show(self, figure: DeferredFigure, png: bytes | None, problem: str = "") -> None:
+    def _show(self, figure: DeferredFigure, png: bytes | None, problem: str) -> None:
         """Put the figure's PNG where it was shown, as the worker would have had it drawn
         then; within the cell's output limit, like everything else the cell shows."""
         outputs = figure.cell.outputs
