@@ -5,14 +5,17 @@ nothing the student's code sees while it is graded can tell."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import pickle
+import time
 
 import pytest
 
 from dlmath.engine.errors import StudentCrashed
 from dlmath.sealed.figures import FigureTable, load_snapshot
 from dlmath.sealed.forkserver import ForkServer
+from dlmath.sealed.limits import SealedLimits
 from dlmath.sealed.student import open_sources
 
 PLOT = """
@@ -197,3 +200,25 @@ def test_figures_of_a_worker_that_died_are_drawn_by_a_fresh_one():
             sub.student().call("crash")
         sub.draw_figures()
     assert len(images(sub)) == 1
+
+
+SLOW_TO_DRAW = """
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+for i in range(1500):  # each label parsed as math text: seconds to draw
+    ax.text(i / 1500, (i % 37) / 37, f"$x^{{{i}}}_{{{i % 7}}}$")
+plt.show()
+"""
+
+
+def test_drawing_after_grading_takes_no_more_than_the_notebooks_budget_again():
+    """Each figure has a cell's time, and all of them together no more than the notebook's
+    budget: figures built to be slow to draw cannot hold the batch up."""
+    with open_sources([SLOW_TO_DRAW] * 6, limits=SealedLimits(cell_seconds=1.0),
+                      figure_table=FigureTable()) as sub:
+        assert len(sub.deferred) == 6
+        sub.limits = dataclasses.replace(sub.limits, notebook_seconds=2.0)
+        started = time.monotonic()
+        sub.draw_figures()
+        assert time.monotonic() - started < 4.5  # 6 s were it a cell's time for each
+    assert not images(sub) and shown(sub).count("could not be drawn") == 6

@@ -286,21 +286,26 @@ class Submission:
                 missing.append((figure, key))
             else:
                 self._show(figure, png, "")
+        cells = len({id(figure.cell) for figure, _ in missing})
         for (figure, key), (png, problem) in zip(missing, self._draw_snapshots(
-                [figure.snapshot for figure, _ in missing]), strict=True):
+                [figure.snapshot for figure, _ in missing], cells), strict=True):
             if png is not None:
                 table.add(key, png)
             self._show(figure, png, problem)
 
-    def _draw_snapshots(self, snapshots: list[bytes]) -> Iterator[tuple[bytes | None, str]]:
-        """(PNG or None, why not) for each snapshot, drawn by a worker of their own. Each
-        figure has a cell's time to be drawn, beyond the notebook's budget, as it had when
-        it was drawn where it was shown."""
+    def _draw_snapshots(self, snapshots: list[bytes], cells: int
+                        ) -> Iterator[tuple[bytes | None, str]]:
+        """(PNG or None, why not) for each snapshot, drawn by a worker of their own. As when
+        they were drawn where they were shown, the figures of each of the `cells` have a
+        cell's time, and none more than that; beyond the notebook's budget, but in all no
+        more than that budget again."""
         if not snapshots:
             return
         seconds = self.limits.cell_seconds + self.limits.grace_seconds
+        total = min(self.limits.cell_seconds * cells, self.limits.notebook_seconds)
+        ends = time.monotonic() + total + self.limits.grace_seconds
         try:
-            worker = self._spawn(cpu=seconds * len(snapshots))
+            worker = self._spawn(cpu=total)
         except WorkerStartFailed as exc:
             yield from [(None, str(exc))] * len(snapshots)
             return
@@ -308,7 +313,8 @@ class Submission:
         try:
             worker.send({"op": "draw", "seq": seq}, snapshots, time.monotonic() + seconds)
             for index in range(len(snapshots)):
-                yield self._receive_figure(worker, seq, index, seconds)
+                yield self._receive_figure(worker, seq, index,
+                                           min(seconds, ends - time.monotonic()))
                 done += 1
         except (WorkerDied, WorkerTimedOut) as exc:
             why = "TimeoutError" if isinstance(exc, WorkerTimedOut) else "WorkerCrashed"
