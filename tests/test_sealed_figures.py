@@ -193,6 +193,19 @@ def test_a_crafted_snapshot_runs_no_code(tmp_path):
     assert not marker.exists()
 
 
+def test_an_enum_member_pickled_by_name_loads():
+    """Some Pythons (3.11.2, the hub's) pickle an enum member as getattr(its class, name)."""
+    from matplotlib._enums import CapStyle
+
+    class ByName:
+        def __reduce__(self):
+            return (getattr, (CapStyle, "butt"))
+
+    assert load_snapshot(pickle.dumps(({}, ByName())))[1] is CapStyle.butt
+    with pytest.raises(pickle.UnpicklingError):  # a class's attribute that is no member
+        load_snapshot(pickle.dumps(({}, CapStyle.demo)))
+
+
 def test_figures_of_a_worker_that_died_are_drawn_by_a_fresh_one():
     crash = "import os\ndef crash():\n    os._exit(3)"
     with open_sources([PLOT, crash], figure_table=FigureTable()) as sub:

@@ -12,6 +12,7 @@ Nothing here changes what a figure looks like.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import inspect
 import io
@@ -96,7 +97,8 @@ def _draw(figure: Any, pyplot: Any) -> None:
     draw(figure)
     pyplot.close(figure)
     if data is not None:
-        pyplot.close(load_snapshot(data)[1])
+        with contextlib.suppress(Exception):  # one that fails to load fails in a worker
+            pyplot.close(load_snapshot(data)[1])
 
 
 # --- figures drawn after grading ------------------------------------------------------------
@@ -147,17 +149,19 @@ def allowed(module: str, name: str, obj: Any) -> bool:
 
 
 def _bound_method(obj: Any, name: str) -> Any:
-    """getattr as a snapshot uses it (a bound method is pickled as its object and its name):
-    a method (not a dunder) of a list, dict or set, or of an object of an ALLOWED_PACKAGES
-    class."""
-    owner = type(obj)
+    """getattr as a snapshot uses it: a bound method is pickled as its object and its name
+    (a method, not a dunder, of a list, dict or set, or of an object of an ALLOWED_PACKAGES
+    class), and so is an enum member on some Pythons (getattr(CapStyle, "butt"))."""
+    owner = obj if isinstance(obj, type) else type(obj)
     if name.startswith("__") or not (owner in (list, dict, set) or (
             owner.__module__ or "").partition(".")[0] in ALLOWED_PACKAGES):
         raise pickle.UnpicklingError(f"a snapshot may not take {owner.__name__}.{name}")
-    method = getattr(obj, name)
-    if getattr(method, "__self__", None) is not obj:
+    found = getattr(obj, name)
+    if obj is owner and isinstance(found, owner):  # a member of an allowed enum
+        return found
+    if getattr(found, "__self__", None) is not obj or obj is owner:
         raise pickle.UnpicklingError(f"{owner.__name__}.{name} is not a bound method")
-    return method
+    return found
 
 
 def draw(figure: Any) -> bytes:
