@@ -278,9 +278,9 @@ class Submission:
             return
         if self.worker is not None:
             self._retire(self.worker)  # the next exercise would start a fresh one
-        keys = [snapshot_key(d.snapshot) for d in deferred]
         missing = []
-        for figure, key in zip(deferred, keys, strict=True):
+        for figure in deferred:
+            key = snapshot_key(figure.snapshot)
             png = table.known(key)
             if png is None:
                 missing.append((figure, key))
@@ -340,19 +340,17 @@ class Submission:
         then; within the cell's output limit, like everything else the cell shows."""
         outputs = figure.cell.outputs
         label = outputs[figure.position].data.get("text/plain", "")
+        data = base64.b64encode(png).decode() if png is not None else ""
         if png is None:
             text = f"the figure could not be drawn: {problem}\n"
-            outputs[figure.position] = nbformat.v4.new_output("stream", name="stderr", text=text)
-            return
-        data = base64.b64encode(png).decode()
-        used = sum(output_size(o) for o in outputs)
-        if used + len(data) > self.limits.output_bytes:
+        elif sum(output_size(o) for o in outputs) + len(data) > self.limits.output_bytes:
             text = (f"\n[{len(data)} more characters of output dropped: a cell keeps at most "
                     f"{self.limits.output_bytes}]\n")
-            outputs[figure.position] = nbformat.v4.new_output("stream", name="stderr", text=text)
+        else:
+            outputs[figure.position] = nbformat.v4.new_output(
+                "display_data", data={"image/png": data, "text/plain": label})
             return
-        outputs[figure.position] = nbformat.v4.new_output(
-            "display_data", data={"image/png": data, "text/plain": label})
+        outputs[figure.position] = nbformat.v4.new_output("stream", name="stderr", text=text)
 
     def _record(self, cell: CellRun, outputs: list[NotebookNode], problem: str) -> None:
         cell.execution_count = next(self._count)
