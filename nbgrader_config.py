@@ -9,6 +9,17 @@ c.CourseDirectory.release_directory = "release"
 # A student who deletes a test cell (or its metadata) still gets it graded.
 c.OverwriteCells.add_missing_cells = True
 
+# Before nbgrader's own sanitize steps, every string of a submitted notebook is made valid
+# text: its JSON can spell a lone surrogate, which no notebook writer can write back.
+c.Autograde.sanitize_preprocessors = [
+    "dlmath.nbgrader.sanitize.ValidText",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Submissions are graded sealed: student cells run in a confined worker process, and each
 # graded cell is graded here, outside it (dlmath/nbgrader/sealed_execute.py). This list is
 # nbgrader's own with SealedExecute in the place of Execute.

@@ -555,7 +555,75 @@ def test_malformed_outputs_become_one_error(raw):
 def test_outputs_are_writable_as_utf8():
     (output,) = clean_outputs([{"output_type": "stream", "name": "stdout",
                                 "text": "a\ud800b"}], cap=1000)
-    assert output.text == "a?b"
+    assert output.text == "a\ufffdb"
+
+
+def test_frames_carry_only_valid_text():
+    """A lone surrogate in a frame, escaped in its JSON or as its bytes, keys too, arrives
+    as U+FFFD, one for one; a surrogate pair is a character and stays one."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        codec.send(theirs, {"op": "reply", "\udcff": ["a\ud800b", {"k\udfff": "\udcff"}],
+                            "n": 1})
+        header, _ = codec.receive(ours, MiB, time.monotonic() + 5)
+        assert header == {"op": "reply", "\ufffd": ["a\ufffdb", {"k\ufffd": "\ufffd"}], "n": 1}
+        head = b'{"raw": "a\xed\xb3\xbfb", "pair": "\\ud83d\\ude00"}'
+        theirs.sendall(struct.pack("!4sII", codec.MAGIC, len(head), 0) + head)
+        header, _ = codec.receive(ours, MiB, time.monotonic() + 5)
+        assert header == {"raw": "a\ufffdb", "pair": "\U0001f600"}
+
+
+def _writable(value: object) -> bool:
+    """Whether every string in `value` can be written as UTF-8 (as a notebook is)."""
+    try:
+        json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def test_text_from_student_code_arrives_as_valid_text():
+    """Lone surrogates in an exception, a warning, returned strings and keys, printed output,
+    a repr and a cell's error arrive as U+FFFD, as the local student has them."""
+    failing = "raise ValueError('top \\udcff level')"
+    with sealed(snippet("surrogates"), failing) as sub:
+        student = sub.student()
+        with pytest.raises(StudentRaised) as raised:
+            student.raises(1)
+        assert student.warns(1) == 1
+        returned = [student.returns_text(1), student.returns_keys(1), student.prints(2)]
+        shown, failed = sub.cells
+    assert raised.value.type_name == "Odd" and "raised Odd: bad \ufffd news" in str(raised.value)
+    assert student.warnings == ["UserWarning: careful \ufffd"]
+    assert returned == ["\ufffd", {"\ufffd": 1.0, "ok \ufffd": ["\ufffd"]}, 2]
+    assert text(shown) == "out \ufffd\nwrite \ufffd\nerr \ufffd\nshown \ufffd"
+    assert failed.outputs[0].evalue == "top \ufffd level"
+    assert failed.problem == "cell 2: ValueError: top \ufffd level"
+    for run in (shown, failed):
+        assert _writable(run.outputs) and _writable(run.problem)
+    namespace: dict = {"__name__": "__main__"}
+    assert not exec_cells([snippet("surrogates")], namespace)
+    local = LocalStudent(namespace)
+    with pytest.raises(StudentRaised) as here:
+        local.raises(1)
+    local.warns(1)
+    assert here.value.exc_message == raised.value.exc_message == "bad \ufffd news"
+    assert local.warnings == student.warnings
+    assert [local.returns_text(1), local.returns_keys(1), local.prints(2)] == returned
+
+
+def test_a_forged_generator_state_is_the_wrong_type():
+    """A state no bit generator can be in (numpy raises OverflowError setting it) is a
+    wrong answer, said as such: what came back and what was expected."""
+    with sealed(snippet("forged_rng")) as sub, pytest.raises(WrongReturnType) as wrong:
+        sub.student().draw(np.random.default_rng(0))
+    message = str(wrong.value)
+    assert message.startswith("draw(Generator(PCG64)): the random generator it was passed "
+                              "came back in a state no PCG64 can be in: got {'bit_generator'")
+    assert "(OverflowError: " in message
+    assert message.endswith("expected a PCG64 state as the generator's own methods leave it: "
+                            "{'bit_generator': 'PCG64', 'state': {'state': int, 'inc': int}, "
+                            "'has_uint32': int, 'uinteger': int}")
 
 
 def test_the_scratch_directory_goes_even_when_made_unreadable(tmp_path):

@@ -93,3 +93,16 @@ def test_exec_cells_reports_each_broken_cell():
     assert problems[0].startswith("cell 1: SyntaxError")
     assert problems[1] == "cell 2: ValueError: boom"
     assert len(problems) == 2
+
+
+def test_huge_integers_are_the_wrong_type_not_a_grader_failure():
+    """An integer with more digits than Python shows cannot be an answer (no message could
+    show it); one beyond every float is a wrong quiz number, not an unchecked answer."""
+    from dlmath.engine.checks import expect_answer
+    from dlmath.engine.errors import CheckFailed
+
+    s = student("big = 10**5000\nwide = 10**400")
+    with pytest.raises(WrongReturnType, match="integer of 16610 bits"):
+        s.value("big")
+    with pytest.raises(CheckFailed, match="expected a number a float can hold"):
+        expect_answer(s.value("wide"), 4, "integer", "")

@@ -76,7 +76,10 @@ def normalize_number(answer: Any) -> float:
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, (int, float, np.number)):
         raise CheckFailed(f"expected a number, got {_short(answer)}")
-    return float(answer)
+    try:
+        return float(answer)
+    except OverflowError:  # an integer beyond every float
+        raise CheckFailed(f"expected a number a float can hold, got {_short(answer)}") from None
 
 
 def expect_answer(answer: Any, key: Any, kind: str, explanation: str) -> None:

@@ -1,8 +1,9 @@
 """Plain data: the only values allowed to cross from student code to a grader.
 
-Numeric and bool arrays (base ndarray, no subclass), numbers, strings, None, and tuples,
-lists and dicts (string keys) of those. The local student and the sealed worker's codec
-both pass answers through `to_plain`, so a grader sees the same value either way.
+Numeric and bool arrays (base ndarray, no subclass), numbers, strings (made valid text, see
+dlmath/text.py), None, and tuples, lists and dicts (string keys) of those. The local student
+and the sealed worker's codec both pass answers through `to_plain`, so a grader sees the
+same value either way.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from typing import Any
 import numpy as np
 
 from dlmath.engine.errors import WrongReturnType
+from dlmath.text import valid_text
 
 MAX_ARRAY_BYTES = 64 * 2**20
 MAX_ITEMS = 100_000
 MAX_DEPTH = 8
+MAX_INT_BITS = 14_000  # about 4200 digits: Python shows no integer of more than 4300
 ARRAY_KINDS = "biufc"
 
 
@@ -23,7 +26,12 @@ def to_plain(value: Any, *, what: str = "the result", depth: int = 0) -> Any:
     """Return `value` as plain data, or raise WrongReturnType saying what it was."""
     if depth > MAX_DEPTH:
         raise WrongReturnType(f"{what} is nested more than {MAX_DEPTH} levels deep")
-    if value is None or type(value) in (bool, int, float, str):
+    if type(value) is str:
+        return valid_text(value)
+    if type(value) is int and value.bit_length() > MAX_INT_BITS:
+        raise WrongReturnType(f"{what} is an integer of {value.bit_length()} bits, too large "
+                              "to be an answer (or to be shown): return a number")
+    if value is None or type(value) in (bool, int, float):
         return value
     if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS:
         return np.asarray(value)  # numpy scalars travel as 0-d arrays
@@ -39,7 +47,8 @@ def to_plain(value: Any, *, what: str = "the result", depth: int = 0) -> Any:
     if type(value) is dict:
         if not all(type(k) is str for k in value):
             raise WrongReturnType(f"{what} is a dict whose keys are not all strings")
-        return {k: to_plain(v, what=f"{what}[{k!r}]", depth=depth + 1) for k, v in value.items()}
+        return {valid_text(k): to_plain(v, what=f"{what}[{k!r}]", depth=depth + 1)
+                for k, v in value.items()}
     raise WrongReturnType(f"{what} is {type_label(value)}, not plain data: "
                           + _hint(value))
 

@@ -31,6 +31,7 @@ from dlmath.engine.errors import (
 )
 from dlmath.engine.forbidden import traced_call
 from dlmath.engine.plain import to_plain
+from dlmath.text import valid_text
 
 STUDENT_FILENAME_PREFIX = "<cell"
 MAX_WARNINGS = 1000  # every warning is recorded (graders count them), up to this many
@@ -180,8 +181,10 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def raised_error(label: str, exc: BaseException) -> StudentRaised:
-    mro = tuple(c.__name__ for c in type(exc).__mro__)
-    return StudentRaised(label, type(exc).__name__, str(exc)[:500], mro, _student_line(exc))
+    """The student's exception as text (valid text: see dlmath/text.py)."""
+    mro = tuple(valid_text(c.__name__) for c in type(exc).__mro__)
+    return StudentRaised(label, valid_text(type(exc).__name__), valid_text(str(exc)[:500]),
+                         mro, valid_text(_student_line(exc)))
 
 
 def _student_line(exc: BaseException) -> str:
@@ -207,7 +210,8 @@ def capture_student(warning_log: list[str]) -> Iterator[None]:
             yield
         finally:
             room = MAX_WARNINGS - len(warning_log)
-            warning_log += [f"{w.category.__name__}: {w.message}" for w in caught[:max(room, 0)]]
+            warning_log += [valid_text(f"{w.category.__name__}: {w.message}")
+                            for w in caught[:max(room, 0)]]
 
 
 class _Alarm(BaseException):
@@ -254,5 +258,5 @@ def exec_cells(sources: list[str], namespace: dict, limits: CallLimits | None = 
         except StudentError as exc:
             problems.append(f"cell {i}: {exc}")
         except (Exception, SystemExit) as exc:
-            problems.append(f"cell {i}: {type(exc).__name__}: {str(exc)[:200]}")
+            problems.append(valid_text(f"cell {i}: {type(exc).__name__}: {str(exc)[:200]}"))
     return problems

@@ -58,13 +58,15 @@ from traitlets.utils.importstring import import_item
 
 import dlmath
 from dlmath.course import autograders_dir
-from dlmath.nbgrader.sanitize import AssignmentSnapshot, batch_preprocessor
+from dlmath.nbgrader.sanitize import AssignmentSnapshot, ValidText, batch_preprocessor
 from dlmath.notebooks import NotebookError, parse_grade_call
 from dlmath.sealed import figures
 from dlmath.sealed.figures import FigureTable
+from dlmath.sealed.sandbox import Protection
 
 MARKER = ".dlmath-graded.json"
-SANITIZE = (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata)
+SANITIZE = (ValidText, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+            CheckCellMetadata)  # as c.Autograde.sanitize_preprocessors in nbgrader_config.py
 WRITES_GRADEBOOK = (SaveAutoGrades, AssignLatePenalties)  # done here, in one transaction
 
 
@@ -400,20 +402,32 @@ def _assign_late_penalties(gb: Gradebook, submission) -> None:
 
 def _replace_folder(coursedir: CourseDirectory, job: Job, folder: Path,
                     notebooks: dict[str, str]) -> None:
-    """Build the autograded folder beside the old one, then swap it in."""
+    """Build the autograded folder beside the old one, then swap it in. Should anything
+    fail, the staging folder goes and the old folder stays as it was."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{job.assignment}.", dir=folder.parent))
-    _stage_files(coursedir, job, staging)
-    for name, text in notebooks.items():
-        (staging / f"{name}.ipynb").write_text(text, encoding="utf-8")
-    permissions = 0o664 if coursedir.groupshared else 0o444
-    for path in staging.rglob("*"):
-        if path.is_file():
-            path.chmod(permissions)
-    staging.chmod(0o775 if coursedir.groupshared else 0o755)
-    if folder.exists():
-        shutil.rmtree(folder)
-    staging.rename(folder)
+    old = staging.with_name(staging.name + ".old")
+    try:
+        _stage_files(coursedir, job, staging)
+        for name, text in notebooks.items():
+            (staging / f"{name}.ipynb").write_text(text, encoding="utf-8")
+        permissions = 0o664 if coursedir.groupshared else 0o444
+        for path in staging.rglob("*"):
+            if path.is_file():
+                path.chmod(permissions)
+        staging.chmod(0o775 if coursedir.groupshared else 0o755)
+        if folder.exists():
+            folder.rename(old)  # whole, never half-deleted, until the new one is in
+        try:
+            staging.rename(folder)
+        except BaseException:
+            if old.exists():
+                old.rename(folder)
+            raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 # --- the command --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""nbgrader's sanitize steps for a batch: the same code, without a gradebook per notebook.
+"""nbgrader's sanitize steps for a batch: the same code, without a gradebook per notebook;
+and ValidText, the step before them, in both paths.
 
 `nbgrader autograde` opens the gradebook in OverwriteKernelspec and OverwriteCells for every
 notebook and checks every cell's metadata against a JSON schema it recompiles each time.
@@ -16,7 +17,25 @@ from dataclasses import dataclass
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
-from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells, OverwriteKernelspec
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    NbGraderPreprocessor,
+    OverwriteCells,
+    OverwriteKernelspec,
+)
+
+from dlmath.text import valid_strings
+
+
+class ValidText(NbGraderPreprocessor):
+    """The submitted notebook with every string made valid text (dlmath/text.py). Its JSON
+    can spell a lone surrogate as an escape, in a cell's source, its metadata or the
+    notebook's; nbgrader would then fail to write the autograded notebook and remove it.
+    The first sanitize step (nbgrader_config.py; batch.SANITIZE), so every later one, the
+    sealed worker included, sees the text the autograded notebook will hold."""
+
+    def preprocess(self, nb, resources):
+        return valid_strings(nb), resources
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ scalars and lists; everything else is a one-key object naming its type:
     {"scalar": [dtype, buffer]}  {"int": "<hex>"}  {"complex": [re, im]}
     {"rng": <bit generator state>}  {"fn": "<registered grader function>"}
 The last two travel only from the grader to the worker. A frame from a worker is
-untrusted: decoding checks every size, dtype and shape, and can only fail.
+untrusted: decoding checks every size, dtype and shape, and can only fail; every string a
+frame carries is made valid text (dlmath/text.py) as it is read, so nothing after it, no
+notebook, feedback or gradebook, meets a lone surrogate.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from dlmath import callables
+from dlmath.text import valid_strings
 
 MAGIC = b"DLM1"
 _PREFIX = struct.Struct("!4sII")
@@ -33,6 +36,9 @@ MAX_HEADER_BYTES = 64 * 2**20
 MAX_DEPTH = 40  # tagged values nest about twice as deep as the plain data they carry
 MAX_NDIM = 32
 _DTYPE = re.compile(r"[<>|=][biufc][0-9]{1,2}")
+# Where JSON can carry a lone surrogate: an escape \uD800 to \uDFFF, or such a code point's
+# bytes (json.loads decodes bytes with "surrogatepass"). A header with neither is not walked.
+_MAY_HOLD_SURROGATES = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
@@ -267,12 +273,15 @@ def receive(sock: socket.socket, max_bytes: int, deadline: float | None = None,
     if total > max_bytes:
         raise ProtocolError(f"a frame of {total} bytes, more than the {max_bytes} allowed")
     body = memoryview(_read(sock, total, deadline))
+    head = bytes(body[:head_length])
     try:
-        header = json.loads(bytes(body[:head_length]))
+        header = json.loads(head)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"a frame header that is not JSON: {exc}") from None
     if type(header) is not dict:
         raise ProtocolError("a frame header that is not a JSON object")
+    if _MAY_HOLD_SURROGATES.search(head):
+        header = valid_strings(header)
     buffers, offset = [], head_length
     for length in lengths:
         buffers.append(body[offset:offset + length])

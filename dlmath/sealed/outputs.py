@@ -13,6 +13,8 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from dlmath.text import valid_text
+
 MAX_OUTPUTS = 1000
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\n]*")
 
@@ -57,10 +59,10 @@ def _clean_output(output: dict) -> NotebookNode:
 
 
 def _text(value: Any) -> str:
-    """A string that can be written as UTF-8 (lone surrogates become '?')."""
+    """A string that can be written as UTF-8 (lone surrogates become U+FFFD)."""
     if type(value) is not str:
         raise TypeError("text that is not a string")
-    return value.encode("utf-8", "replace").decode("utf-8")
+    return valid_text(value)
 
 
 def _data(data: dict) -> dict[str, str]:

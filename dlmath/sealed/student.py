@@ -455,13 +455,13 @@ class SealedStudent(StudentBase):
         header = {"op": "call", "name": name, "args": encoder.value(list(args)),
                   "kwargs": encoder.value(kwargs), "trace": self.tracing}
         reply, buffers = self._submission.request(label, header, encoder.buffers)
-        self._absorb(reply, buffers, [args, kwargs])
+        self._absorb(reply, buffers, [args, kwargs], label)
         return self._answer(reply, buffers, lambda: f"the result of {label()}")
 
     def value(self, name: str) -> Any:
         reply, buffers = self._submission.request(lambda: f"`{name}`",
                                                   {"op": "value", "name": name}, [])
-        self._absorb(reply, buffers, [])
+        self._absorb(reply, buffers, [], lambda: f"`{name}`")
         return self._answer(reply, buffers, lambda: f"`{name}`")
 
     def has(self, name: str) -> bool:
@@ -469,7 +469,8 @@ class SealedStudent(StudentBase):
                                                   {"op": "has", "name": name}, [])
         return self._answer(reply, buffers, lambda: f"`{name}`") is True
 
-    def _absorb(self, reply: dict, buffers: list[memoryview], args: list) -> None:
+    def _absorb(self, reply: dict, buffers: list[memoryview], args: list,
+                label: Callable[[], str]) -> None:
         """Warnings, traced operations and advanced random generators, as a local call
         would have left them."""
         room = MAX_WARNINGS - len(self.warnings)  # as LocalStudent records them
@@ -479,11 +480,7 @@ class SealedStudent(StudentBase):
         states = reply.get("rngs", [])
         for rng, tree in zip(codec.generators(args), states if type(states) is list else [],
                              strict=False):
-            try:
-                rng.bit_generator.state = codec.decode(tree, buffers)
-            except (ValueError, TypeError, KeyError) as exc:
-                raise StudentCrashed(f"the process running your code sent back a broken "
-                                     f"random generator state ({exc})") from None
+            _advance(rng, tree, buffers, label)
 
     def _answer(self, reply: dict, buffers: list[memoryview], what: Callable[[], str]) -> Any:
         if reply.get("ok") is not True:
@@ -496,6 +493,43 @@ class SealedStudent(StudentBase):
             return to_plain(value)
         except WrongReturnType:  # only a tampered worker sends what to_plain refuses
             return to_plain(value, what=what())
+
+
+def _advance(rng: Any, tree: Any, buffers: list[memoryview], label: Callable[[], str]
+             ) -> None:
+    """Set a grader's Generator to the state the worker says the call left it in. Anything
+    but a state its bit generator can be in (numpy refuses it with any of several errors:
+    an OverflowError for a number too large) is the wrong type of answer, said as such."""
+    bits = rng.bit_generator
+    try:
+        state = codec.decode(tree, buffers)
+    except codec.ProtocolError as exc:
+        state = f"<malformed: {exc}>"
+    try:
+        if type(state) is not dict:
+            raise TypeError("not a dict")
+        bits.state = state
+    except Exception as exc:
+        try:
+            shown = repr(state)
+        except ValueError:  # an integer of more digits than Python shows
+            shown = "a state holding an integer too large to show"
+        name = type(bits).__name__
+        raise WrongReturnType(
+            f"{label()}: the random generator it was passed came back in a state no "
+            f"{name} can be in: got {shown if len(shown) <= 100 else shown[:97] + '...'} "
+            f"({type(exc).__name__}: {str(exc)[:100]}); expected a {name} state as the "
+            f"generator's own methods leave it: {_example(bits)}") from None
+
+
+def _example(bits: Any) -> str:
+    """A bit generator's state as its type has it, numbers elided: what was expected."""
+    def shape(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: shape(v) for k, v in value.items()}
+        return value if isinstance(value, str) else type(value).__name__
+    text = repr(shape(type(bits)().state))
+    return text.replace("'int'", "int").replace("'ndarray'", "array")
 
 
 def _strings(items: Any) -> list[str]:
