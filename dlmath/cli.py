@@ -89,6 +89,10 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
                   f"in {summary.seconds:.1f} s")
     if summary.figures_reused:
         console.print(f"{summary.figures_reused} figures were the instructor's, drawn once")
+    from dlmath.sealed.student import protections_summary
+
+    for line in protections_summary(summary.protections) if summary.protections else ():
+        console.print(line, style=None if "MISSING" not in line else "red", highlight=False)
     for name, why in summary.failed:
         console.print(f"[red]failed[/] {name}: {why}", highlight=False)
     return 1 if summary.failed else 0

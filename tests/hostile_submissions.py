@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 import psutil
+from hostile import snippet
 
 from dlmath.course import autograders_dir, source_dir
 from dlmath.demo import reference
@@ -55,6 +56,8 @@ SECRET_VARIABLE = "DLMATH_HOSTILE_SECRET"  # set in the grader's environment dur
 class Targets:
     """Real paths and values an attack needs, written as constants into its cell."""
 
+    course_root: str  # the course's own folder
+    config: str  # its nbgrader_config.py
     gradebook: str  # the course's gradebook.db
     victim: str  # another student's submitted notebook, to overwrite
     victim_quiz: str  # another student's submitted quiz, to delete
@@ -77,12 +80,23 @@ class Attack:
     code: str  # the cell (after the prelude); {reference} is the honest function
     honest: bool = False  # the function itself is the reference: full marks expected
     worth: float = 0.0  # else: the points its function honestly deserves
+    prelude: bool = True  # the targets' paths written at the top of the cell
 
     def cell(self, targets: Targets) -> str:
         honest = reference(ASSIGNMENT, NOTEBOOK)[f"{self.function}_solution"]
-        return targets.prelude() + "\n" + self.code.strip().replace("{reference}", honest) + "\n"
+        code = self.code.strip().replace("{reference}", honest).replace(
+            "{find_paths}", snippet("find_paths")) + "\n"
+        return targets.prelude() + "\n" + code if self.prelude else code
 
 
+IPC_PRELUDE = '''
+import ctypes
+import os
+
+libc = ctypes.CDLL(None, use_errno=True)
+KEY, IPC_CREAT, MQ_NAME = 0x646C6D68, 0o1000, b"/dlmath-hostile"
+'''
+IPC_KEY = 0x646C6D68  # KEY above
 ATTACKS = (
     Attack("h01_input_transformer", "an IPython input transformer rewrites graded cells to "
            "their maximum; transpose returns None", "transpose", '''
@@ -553,6 +567,130 @@ def matmul(A, B):
                              "warnings": [], "traced": [], "rngs": []}, buffers)
     return None
 '''),
+    # --- issue 15: the course around the worker, state between workers, the thread limit
+    Attack("h33_change_metadata", "chmod, chown, utime and xattr calls in every variant on "
+           "the course root, its config, the gradebook, a source notebook, the graders, and "
+           "on a Python file the worker may open (matmul honest)", "matmul", '''
+{reference}
+
+
+import os
+import numpy
+
+calls = {
+    "chmod": lambda p: os.chmod(p, 0o777), "chmod 0": lambda p: os.chmod(p, 0),
+    "lchmod": lambda p: os.chmod(p, 0o777, follow_symlinks=False),
+    "utime": lambda p: os.utime(p, (0, 0)), "utime ns": lambda p: os.utime(p, ns=(0, 0)),
+    "lutime": lambda p: os.utime(p, (0, 0), follow_symlinks=False),
+    "chown": lambda p: os.chown(p, 12345, 12345), "lchown": lambda p: os.lchown(p, 0, 0),
+    "setxattr": lambda p: os.setxattr(p, "user.dlmath", b"forged"),
+    "lsetxattr": lambda p: os.setxattr(p, "user.dlmath", b"forged", follow_symlinks=False),
+    "removexattr": lambda p: os.removexattr(p, "user.dlmath"),
+}
+for path in (COURSE_ROOT, CONFIG, GRADEBOOK, SOURCE + "/linear_algebra.ipynb", AUTOGRADERS):
+    for name, call in calls.items():
+        try:
+            call(path)
+            print("changed:", name, path)
+        except OSError as exc:
+            print("blocked:", name, type(exc).__name__)
+fd = os.open(numpy.__file__, os.O_RDONLY)  # readable: change it to what it already is
+mode = os.fstat(fd).st_mode & 0o7777
+for name, call in {"fchmod": lambda: os.fchmod(fd, mode), "futime": lambda: os.utime(fd),
+                   "fsetxattr": lambda: os.setxattr(fd, "user.dlmath", b"forged"),
+                   "fchown": lambda: os.fchown(fd, -1, -1)}.items():
+    try:
+        call()
+        print("changed:", name, numpy.__file__)
+    except OSError as exc:
+        print("blocked:", name, type(exc).__name__)
+''', honest=True),
+    Attack("h34_ipc_plant", "creates a 64 MiB System V shared memory segment, a message "
+           "queue, a semaphore and a POSIX message queue for the next notebook to read "
+           "(dot honest)", "dot", IPC_PRELUDE + '''
+made = {"shm": libc.shmget(KEY, 2**26, IPC_CREAT | 0o666),
+        "msg": libc.msgget(KEY, IPC_CREAT | 0o666),
+        "sem": libc.semget(KEY, 1, IPC_CREAT | 0o666),
+        "mq": libc.mq_open(MQ_NAME, os.O_CREAT | os.O_RDWR, 0o666, None)}
+for kind, handle in made.items():
+    print("made:" if handle >= 0 else "blocked:", kind, handle, ctypes.get_errno())
+
+
+{reference}
+''', honest=True),
+    Attack("h35_ipc_find", "looks for what h34 planted (System V and POSIX IPC) "
+           "(dot honest)", "dot", IPC_PRELUDE + '''
+found = {"shm": libc.shmget(KEY, 0, 0), "msg": libc.msgget(KEY, 0),
+         "sem": libc.semget(KEY, 0, 0), "mq": libc.mq_open(MQ_NAME, os.O_RDONLY)}
+for kind, handle in found.items():
+    print("found:" if handle >= 0 else "nothing:", kind, handle, ctypes.get_errno())
+
+
+{reference}
+''', honest=True),
+    Attack("h36_threads", "starts 500 threads at the top of its cell (vector_norm honest)",
+           "vector_norm", '''
+{reference}
+
+
+import threading
+
+stop = threading.Event()
+started = []
+try:
+    for _ in range(500):
+        thread = threading.Thread(target=stop.wait, args=(10,), daemon=True)
+        thread.start()
+        started.append(thread)
+except RuntimeError as exc:
+    print("blocked:", exc)
+stop.set()
+print("threads started:", len(started))
+''', honest=True),
+    Attack("h37_find_paths", "searches its own memory (every object, the heap around them, "
+           "the stack with the inherited command line and environment) for the course's "
+           "paths; knows none of them (cosine_similarity honest)", "cosine_similarity", '''
+{reference}
+
+
+{find_paths}
+''', honest=True, prelude=False),
+    # --- issue 15: text no UTF-8 file can hold
+    Attack("h40_surrogate_answers", "dot warns, returns a dict key and a str, and raises an "
+           "exception of its own class, each holding a lone surrogate ('\\udcff')", "dot", '''
+import warnings
+
+
+def dot(u, v):
+    warnings.warn("careful \\udcfe")
+    if u.size == 1:
+        return {"\\udcff": 1.0}  # a dict key no UTF-8 file can hold
+    if u.size == 3:
+        return "\\udcff"
+    raise type("Odd", (ValueError,), {})("bad \\udcff news")
+'''),
+    Attack("h41_surrogate_output", "prints lone surrogates (print, sys.stdout.write, "
+           "sys.stderr.write), writes invalid UTF-8 to fd 1, displays a repr holding one and "
+           "raises with one at the top of its cell (vector_norm honest)", "vector_norm", '''
+{reference}
+
+
+import os
+import sys
+
+
+class Shown:
+    def __repr__(self):
+        return "shown \\udcff"
+
+
+print("out \\udcff")
+sys.stdout.write("write \\udcfe\\n")
+sys.stderr.write("err \\udcfd\\n")
+os.write(1, b"raw \\xff\\xfe\\n")
+display(Shown())
+raise ValueError("top \\udcff level")
+''', honest=True),
 )
 STUDENTS = (*(a.id for a in ATTACKS), *HONEST)
 
@@ -567,6 +705,8 @@ class HostileCourse:
     before: dict[str, str]  # protected file -> sha256, before grading
     listener: socket.socket  # TCP, on targets.port
     datagrams: socket.socket  # UDP, on targets.port
+    metadata_before: dict[str, tuple] = field(default_factory=dict)
+    ipc_before: dict[str, set[str]] = field(default_factory=dict)
     secret: str = field(default_factory=lambda: "secret-" + secrets.token_hex(8))
 
     @property
@@ -630,6 +770,42 @@ def digests(paths: list[Path]) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
 
 
+def metadata(course: Course, targets: Targets) -> dict[str, tuple]:
+    """Mode, owner, extended attributes and (but for what grading writes: the gradebook and
+    the course's folders) modification time of the course root, its config and every
+    protected file and folder."""
+    files = protected_files(course, targets)
+    paths = [course.root, Path(targets.config), course.gradebook, *files,
+             *{p.parent for p in files}]
+    found = {}
+    for path in dict.fromkeys(paths):
+        st = os.lstat(path)
+        written = path == course.gradebook or path.is_dir()
+        found[str(path)] = (oct(st.st_mode), st.st_uid, st.st_gid,
+                            None if written else st.st_mtime_ns,
+                            {name: os.getxattr(path, name) for name in os.listxattr(path)})
+    return found
+
+
+def ipc_objects() -> dict[str, set[str]]:
+    """The System V objects on this machine under the hostile key (other programs, such as
+    the PostgreSQL of another test, make their own meanwhile), and whether the hostile POSIX
+    message queue exists."""
+    import ctypes
+
+    key = f"{IPC_KEY:d}"
+    found = {}
+    for kind in ("shm", "msg", "sem"):
+        lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        found[kind] = {" ".join(line.split()[:2]) for line in lines if line.split()[0] == key}
+    libc = ctypes.CDLL(None, use_errno=True)
+    queue = libc.mq_open(b"/dlmath-hostile", os.O_RDONLY)
+    found["mq"] = {"/dlmath-hostile"} if queue >= 0 else set()
+    if queue >= 0:
+        libc.mq_close(queue)
+    return found
+
+
 def build_course(base: Path, limits: dict[str, float] | None = None) -> HostileCourse:
     """The course, its canaries, every submission written where `collect` puts them."""
     course = Course.create(base, [ASSIGNMENT])
@@ -647,6 +823,7 @@ def build_course(base: Path, limits: dict[str, float] | None = None) -> HostileC
     listener, datagrams = _listen()
     submitted = course.root / "submitted"
     targets = Targets(
+        course_root=str(course.root), config=str(config),
         gradebook=str(course.gradebook),
         victim=str(submitted / HONEST[1] / ASSIGNMENT / NOTEBOOK),
         victim_quiz=str(submitted / HONEST[0] / ASSIGNMENT / "quiz.ipynb"),
@@ -670,6 +847,8 @@ def build_course(base: Path, limits: dict[str, float] | None = None) -> HostileC
             nbformat.write(fill_solutions(read(release / name), answers), str(folder / name))
     hostile = HostileCourse(course, targets, canaries, {}, listener, datagrams)
     hostile.before = digests(protected_files(course, targets))
+    hostile.metadata_before = metadata(course, targets)
+    hostile.ipc_before = ipc_objects()
     return hostile
 
 
@@ -684,13 +863,13 @@ class Run:
     connections: int  # TCP connections and UDP datagrams that reached the test
 
 
-def _processes(marker: str, course: Path) -> dict[int, str]:
-    """Processes carrying the attacks' marker, and the fork servers and workers of this
-    course's grading (their command line names its protected folders)."""
+def _processes(marker: str) -> dict[int, str]:
+    """Processes carrying the attacks' marker, and fork servers and workers (their command
+    line names no course: those running before grading are left out by the caller)."""
     found = {}
     for process in psutil.process_iter(["pid", "cmdline"]):
         line = " ".join(process.info["cmdline"] or [])
-        if marker in line or (FORK_SERVER in line and str(course) in line):
+        if marker in line or FORK_SERVER in line:
             found[process.info["pid"]] = line
     return found
 
@@ -701,7 +880,8 @@ def _deadline(course: Course, seconds: float):
     def kill() -> None:
         for child in psutil.Process().children():
             try:
-                if "nbgrader" in child.cmdline() and Path(child.cwd()) == course.root.resolve():
+                if Path(child.cwd()) == course.root.resolve() and (
+                        "nbgrader" in child.cmdline() or "dlmath.cli" in child.cmdline()):
                     child.kill()
             except psutil.Error:
                 pass
@@ -729,15 +909,22 @@ def _arrived(hostile: HostileCourse) -> int:
     return count
 
 
-def autograde(hostile: HostileCourse, timeout: float = AUTOGRADE_TIMEOUT) -> Run:
-    """`nbgrader autograde --force` once for the whole class, through Course.nbgrader."""
-    before = set(_processes(hostile.targets.marker, hostile.root))
+PATHS = ("nbgrader autograde", "dlmath grade")  # every path that grades a class
+
+
+def autograde(hostile: HostileCourse, timeout: float = AUTOGRADE_TIMEOUT,
+              path: str = PATHS[0]) -> Run:
+    """`nbgrader autograde --force` (or `dlmath grade --force`) once for the whole class."""
+    before = set(_processes(hostile.targets.marker))
     previous = os.environ.get(SECRET_VARIABLE)
     os.environ[SECRET_VARIABLE] = hostile.secret  # Course.env() copies os.environ
     started = time.perf_counter()
     try:
         with _deadline(hostile.course, timeout):
-            done = hostile.course.nbgrader("autograde", ASSIGNMENT, "--force", check=False)
+            if path == "dlmath grade":
+                done = hostile.course.dlmath("grade", ASSIGNMENT, "--force")
+            else:
+                done = hostile.course.nbgrader("autograde", ASSIGNMENT, "--force", check=False)
     finally:
         if previous is None:
             os.environ.pop(SECRET_VARIABLE, None)
@@ -746,8 +933,7 @@ def autograde(hostile: HostileCourse, timeout: float = AUTOGRADE_TIMEOUT) -> Run
     seconds = time.perf_counter() - started
     lingering: dict[int, str] = {}
     for _ in range(50):  # processes ending with their parent may take a moment
-        lingering = {pid: line for pid, line in _processes(hostile.targets.marker,
-                                                           hostile.root).items()
+        lingering = {pid: line for pid, line in _processes(hostile.targets.marker).items()
                      if pid not in before}
         if not lingering:
             break

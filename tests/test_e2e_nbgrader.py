@@ -5,6 +5,7 @@ autograde, generate_feedback, export. Then every score is checked against `check
 """
 
 import io
+import re
 
 import pytest
 from rich.console import Console
@@ -107,6 +108,8 @@ def test_hostile_students_earn_only_their_honest_functions(course, student):
 def test_hostile_students_harm_nobody(course):
     assert course.gradebook.exists()
     assert total(course, "ada") == possible(course)
-    assert "blocked: PermissionError" in autograded_text(course, "oscar")
+    # refused, or not even found under the empty folder that covers the graders
+    assert re.search(r"blocked: (PermissionError|FileNotFoundError)",
+                     autograded_text(course, "oscar"))
     quiz = course.cell_scores("oscar", ASSIGNMENT, "quiz.ipynb")
     assert sum(quiz.values()) == 6  # the answer key was neither read nor changed

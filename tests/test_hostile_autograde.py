@@ -1,8 +1,9 @@
-"""Issue 5: an adversarial class graded through the real `nbgrader autograde`.
+"""Issues 5 and 15: an adversarial class graded through the real `nbgrader autograde` and
+through `dlmath grade`.
 
 One temporary course for 01_linear_algebra, with tighter sealed limits so that loops cost
-little; 32 hostile students (tests/hostile_submissions.py: one attack each, in one solution
-cell, the rest the reference) and two honest ones; ONE `nbgrader autograde --force` for all.
+little; 39 hostile students (tests/hostile_submissions.py: one attack each, in one solution
+cell, the rest the reference) and two honest ones; for each path, ONE run for all.
 Then, for every attack: a score for every graded cell, no more than its honest work is worth,
 a reason in the autograded notebook, protected files unchanged and never shown, the other
 students' submissions unchanged and the honest students at full marks, no forged output, no
@@ -27,6 +28,7 @@ from hostile_submissions import (
     HONEST,
     NOTEBOOK,
     NOTEBOOKS,
+    PATHS,
     STUDENTS,
     HostileCourse,
     Outcome,
@@ -38,7 +40,9 @@ from hostile_submissions import (
     cell_said,
     digests,
     feedback_failure,
+    ipc_objects,
     leaks,
+    metadata,
     outcomes,
     points_of,
     protected_files,
@@ -68,12 +72,12 @@ class Graded:
     points: dict[str, float]
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Iterator[Graded]:
+@pytest.fixture(scope="module", params=PATHS)
+def graded(tmp_path_factory, request) -> Iterator[Graded]:
     hostile = build_course(tmp_path_factory.mktemp("hostile"))
     try:
-        run = autograde(hostile)
-        assert run.returncode == 0, f"nbgrader autograde failed:\n{run.output[-3000:]}"
+        run = autograde(hostile, path=request.param)
+        assert run.returncode == 0, f"{request.param} failed:\n{run.output[-3000:]}"
         rows = {r.student: r for r in outcomes(hostile)}
         yield Graded(hostile, run, rows, points_of(hostile.course))
     finally:
@@ -145,11 +149,64 @@ def test_refused_reads_and_writes_are_errors_in_the_cell(graded):
                     "h09_tamper_submissions", "h26_socket", "h30_steal_secrets"):
         attack = BY_ID[student]
         error = cell_error(autograded(graded, student), f"{attack.function}_solution")
-        assert error.startswith("PermissionError"), (student, error)
+        # A protected folder is covered by an empty one: a file in it is not even found
+        # (a worker graded under root may search the cover), anything else is refused.
+        assert error.startswith(("PermissionError", "FileNotFoundError")), (student, error)
     for student in ("h16_shell", "h29_linger"):  # no program may start
         attack = BY_ID[student]
         assert cell_error(autograded(graded, student), f"{attack.function}_solution") \
             == "PermissionError: [Errno 1] Operation not permitted"
+
+
+def test_no_metadata_changed(graded):
+    """Mode, owner, times and extended attributes of the course, its config and every
+    protected file: chmod, chown, utime and xattr calls are refused (h33)."""
+    hostile = graded.hostile
+    assert metadata(hostile.course, hostile.targets) == hostile.metadata_before
+    said = cell_of(autograded(graded, "h33_change_metadata"), "matmul_solution").outputs
+    text = "".join(o.get("text", "") for o in said)
+    assert "changed:" not in text and text.count("blocked:") == 5 * 11 + 4, text
+
+
+def test_no_ipc_object_outlives_the_run_or_reaches_another_notebook(graded):
+    assert ipc_objects() == graded.hostile.ipc_before
+    for student in ("h34_ipc_plant", "h35_ipc_find"):
+        said = "".join(o.get("text", "") for o in cell_of(
+            autograded(graded, student), "dot_solution").outputs)
+        assert "made:" not in said and "found:" not in said, (student, said)
+
+
+def test_the_thread_limit_holds_for_every_uid(graded):
+    said = cell_said(autograded(graded, "h36_threads"), "vector_norm_solution")
+    started = int(re.fullmatch(r"threads started: (\d+)", said).group(1))
+    assert 0 < started < 64, said  # SealedLimits.processes, less the main thread
+
+
+def test_no_course_path_is_in_a_workers_memory(graded):
+    said = cell_said(autograded(graded, "h37_find_paths"), "cosine_similarity_solution")
+    scanned, found = re.fullmatch(r"scanned (\d+) MiB; paths found: (.*)", said).groups()
+    assert int(scanned) >= 64, said  # it did look
+    hostile = graded.hostile
+    for secret in (str(hostile.root), hostile.targets.autograders):
+        assert secret not in found, said
+
+
+def test_the_run_says_once_which_protections_are_active(graded):
+    output = graded.run.output
+    assert output.count("sealed workers: ") == 1, output[-3000:]
+    for name in ("landlock filesystem", "seccomp", "pid namespace", "network namespace",
+                 "ipc namespace", "mount namespace", "unprivileged uid", "thread limit"):
+        assert re.search(rf"^ *(active |MISSING) {name}: ", output, re.MULTILINE), name
+
+
+def test_text_no_file_can_hold_is_shown_replaced(graded):
+    """Lone surrogates from student code reach the notebook as U+FFFD (h40, h41)."""
+    said = feedback_failure(autograded(graded, "h40_surrogate_answers"), "dot_tests", "dot")
+    assert "is a dict" in said, said
+    nb = autograded(graded, "h41_surrogate_output")
+    assert cell_error(nb, "vector_norm_solution") == "ValueError: top \ufffd level"
+    shown = "".join(o.get("text", "") for o in cell_of(nb, "vector_norm_solution").outputs)
+    assert "out \ufffd\nwrite \ufffd\n" in shown, shown
 
 
 def test_protected_files_are_unchanged(graded):

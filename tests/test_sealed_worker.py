@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import platform
+import re
 import signal
 import socket
 import struct
@@ -34,7 +35,7 @@ from dlmath.engine.errors import (
 from dlmath.engine.student import LocalStudent, exec_cells
 from dlmath.notebooks import is_graded_test, read
 from dlmath.sealed import codec, sandbox
-from dlmath.sealed.forkserver import ForkServer, fork_server, python_paths
+from dlmath.sealed.forkserver import ForkServer, fork_server, open_protected, python_paths
 from dlmath.sealed.limits import SealedLimits
 from dlmath.sealed.outputs import clean_outputs
 from dlmath.sealed.sandbox import Protection
@@ -354,10 +355,15 @@ def secret_paths(tmp_path: Path) -> list[Path]:
             source_dir() / "01_linear_algebra" / "quiz.ipynb", gradebook, other]
 
 
+# A file under a covered folder is not found (the cover is empty; under root, a worker may
+# search it, since it keeps the capability to read what Landlock allows); any other is refused.
+REFUSED = re.compile(r"PermissionError|FileNotFoundError")
+
+
 def test_the_course_and_other_files_cannot_be_read(tmp_path):
     for path in secret_paths(tmp_path):
         with sealed(defines("TARGET", str(path)) + snippet("steal")) as sub:
-            assert "PermissionError" in sub.cells[0].problem, (path, text(sub.cells[0]))
+            assert REFUSED.search(sub.cells[0].problem), (path, text(sub.cells[0]))
             assert "SECRET" not in text(sub.cells[0]) and "answer key" not in text(
                 sub.cells[0])
     for directory in (course_root(), tmp_path, Path.home()):
@@ -631,7 +637,11 @@ def test_the_scratch_directory_goes_even_when_made_unreadable(tmp_path):
     lock = ("import os\nos.makedirs('a/b')\nos.symlink({!r}, 'a/link')\n"
             "os.chmod('a/b', 0)\nos.chmod('a', 0o500)").format(str(tmp_path / "outside"))
     with sealed(lock) as sub:
-        assert not sub.problems, sub.problems
+        if seccomp_active():  # no metadata may change, not even in the scratch directory
+            assert sub.problems == ["cell 1: PermissionError: [Errno 1] Operation not "
+                                    "permitted: 'a/b'"], sub.problems
+        else:
+            assert not sub.problems, sub.problems
         scratch = Path(sub.scratch)
     assert not scratch.exists()
     assert (tmp_path / "outside").stat().st_mode & 0o777 == 0o755
@@ -678,12 +688,13 @@ def test_the_mount_namespace_alone_covers_protected_paths(tmp_path):
         pytest.skip("no user namespaces here")
 
     def confine_and_read():
-        layers = sandbox._worker_namespaces([str(autograders_dir())], str(tmp_path), MiB)
+        server = sandbox.server_namespaces(open_protected([str(autograders_dir())]))
+        layers = server[2:] + sandbox._worker_namespaces(str(tmp_path), MiB)
         sandbox._drop_capabilities()
         return [p.active for p in layers], attempt(lambda: open(QUIZ).read()), attempt(
             lambda: os.listdir("/proc"))
 
-    assert in_child(confine_and_read) == "([True, True, True], 'refused 13', 'refused 13')"
+    assert in_child(confine_and_read) == str(([True] * 5, "refused 13", "refused 13"))
 
 
 def test_landlock_alone_allows_only_python_and_scratch(tmp_path):
@@ -716,12 +727,105 @@ def test_seccomp_alone_refuses_processes_and_sockets_but_not_threads():
 
 
 def test_every_protection_this_machine_offers_is_active():
-    expected = {"rlimits", "capabilities dropped"}
+    expected = {"rlimits", "capabilities dropped", "unprivileged uid"}
     expected |= {"landlock filesystem"} if sandbox.landlock_abi() >= 1 else set()
     expected |= {"seccomp"} if platform.machine() == "x86_64" else set()
     if user_namespaces():
         expected |= {"user namespace", "pid namespace", "network namespace", "mount namespace",
-                     "private scratch"}
+                     "private scratch", "ipc namespace", "protected paths covered",
+                     "thread limit"}
     with sealed("x = 1") as sub:
         active = {p.name for p in sub.protections if p.active}
     assert expected <= active, sub.missing
+
+
+def test_seccomp_alone_refuses_metadata_changes_ipc_locks_and_notifications(tmp_path):
+    if platform.machine() != "x86_64":
+        pytest.skip("the seccomp filter is for x86_64")
+    import ctypes
+    import fcntl
+
+    target = tmp_path / "file"
+    target.write_text("x")
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def call(result: int) -> None:
+        if result < 0:
+            raise OSError(ctypes.get_errno(), "")
+
+    def confine_and_try():
+        fd = os.open(target, os.O_RDONLY)
+        mode = os.fstat(fd).st_mode & 0o7777  # each change would change nothing
+        sandbox._seccomp()
+        return [attempt(action) for action in (
+            lambda: os.chmod(target, mode), lambda: os.fchmod(fd, mode),
+            lambda: os.chmod(target, mode, follow_symlinks=False), lambda: os.utime(target),
+            lambda: os.utime(fd), lambda: os.chown(target, -1, -1), lambda: os.fchown(fd, -1, -1),
+            lambda: os.setxattr(target, "user.x", b"x"), lambda: os.removexattr(fd, "user.x"),
+            lambda: call(libc.shmget(0x646C6D68, 4096, 0o1600)),
+            lambda: call(libc.msgget(0x646C6D68, 0o1600)),
+            lambda: call(libc.semget(0x646C6D68, 1, 0o1600)),
+            lambda: call(libc.mq_open(b"/dlmath-test", os.O_CREAT | os.O_RDWR, 0o600, None)),
+            lambda: fcntl.flock(fd, fcntl.LOCK_SH), lambda: fcntl.lockf(fd, fcntl.LOCK_SH),
+            lambda: call(libc.inotify_init1(0)))]
+
+    assert in_child(confine_and_try) == str(["refused 1"] * 16)
+
+
+def sysv_keys() -> set[str]:
+    return {line.split()[0] for kind in ("shm", "msg", "sem")
+            for line in Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]}
+
+
+def test_the_ipc_namespace_alone_keeps_nothing_past_the_worker(tmp_path):
+    if not user_namespaces():
+        pytest.skip("no user namespaces here")
+    import ctypes
+
+    def make_and_see():
+        sandbox._worker_namespaces(str(tmp_path), MiB)
+        libc = ctypes.CDLL(None, use_errno=True)
+        made = [libc.shmget(0x646C6D69, 4096, 0o1600), libc.msgget(0x646C6D69, 0o1600)]
+        return [m >= 0 for m in made], libc.shmget(0x646C6D69, 0, 0) >= 0
+
+    before = sysv_keys()
+    assert in_child(make_and_see) == "([True, True], True)"  # made, and seen inside
+    assert sysv_keys() == before  # gone with the worker
+
+
+def test_the_thread_limit_holds_whatever_the_graders_uid():
+    """The kernel exempts uid 0 from RLIMIT_NPROC: under root, a worker has a uid of its own."""
+    start = ("import os, threading\nstop = threading.Event()\nstarted = []\n"
+             "try:\n    for _ in range(300):\n"
+             "        started.append(threading.Thread(target=stop.wait, daemon=True))\n"
+             "        started[-1].start()\nexcept RuntimeError:\n    pass\nstop.set()\n"
+             "print(os.getuid(), len(started))")
+    with sealed(start) as sub:
+        uid, started = map(int, text(sub.cells[0]).split())
+        limit = next(p for p in sub.protections if p.name == "thread limit")
+    assert limit.active, limit
+    assert uid != 0 and started < LIMITS.processes
+    if os.getuid() == 0:
+        assert uid > sandbox.WORKER_UID_BASE and f"uid {uid}," in limit.detail, limit
+
+
+def test_no_protected_path_reaches_the_server_or_its_workers(tmp_path):
+    """Not on the server's command line (every account may read it), not in its environment,
+    not anywhere in a worker's memory: the paths travel as descriptors."""
+    secret = tmp_path / ("protected-" + os.urandom(6).hex())
+    (secret / "submitted").mkdir(parents=True)
+    (secret / "gradebook.db").write_text("grades")
+    protected = [str(secret / "submitted"), str(secret / "gradebook.db")]
+    server = ForkServer(protected=protected)
+    try:
+        for what in ("cmdline", "environ"):
+            seen = Path(f"/proc/{server.process.pid}/{what}").read_bytes()
+            assert secret.name.encode() not in seen, what
+        with sealed(snippet("find_paths"), server=server) as sub:
+            said = text(sub.cells[0]).strip()
+        assert re.fullmatch(r"scanned \d+ MiB; paths found: .*", said), said
+        assert secret.name not in said
+        with sealed(defines("TARGET", protected[1]) + snippet("steal"), server=server) as sub:
+            assert "grades" not in text(sub.cells[0])  # covered by /dev/null: empty
+    finally:
+        server.close()

@@ -99,6 +99,7 @@ class Graded:
     autogrades: dict[str, Autogrades] = field(default_factory=dict)  # notebook id -> grades
     seconds: dict[str, float] = field(default_factory=dict)  # grading work per notebook
     figures_reused: int = 0  # figures given the instructor's PNG, not drawn again
+    protections: list[list] = field(default_factory=list)  # Protection.to_list() each
     error: str = ""
 
 
@@ -110,6 +111,7 @@ class BatchSummary:
     seconds: float = 0.0
     seconds_per_notebook: list[float] = field(default_factory=list)
     figures_reused: int = 0
+    protections: list[Protection] = field(default_factory=list)  # as the first worker had
 
     @property
     def notebooks(self) -> int:
@@ -282,7 +284,8 @@ def grade_job(job: Job) -> Graded:
             _stage_files(coursedir, job, Path(scratch))
             for path in sorted(job.submitted.glob("*.ipynb")):
                 started = time.perf_counter()
-                nb = _grade_notebook(coursedir, job, path, scratch)
+                nb, resources = _grade_notebook(coursedir, job, path, scratch)
+                graded.protections = resources.get("dlmath", {}).get("protections", [])
                 graded.notebooks[path.stem] = notebook_text(nb)
                 graded.autogrades[path.stem] = autogrades(nb)
                 graded.seconds[path.stem] = time.perf_counter() - started
@@ -300,7 +303,7 @@ def _grade_notebook(coursedir: CourseDirectory, job: Job, path: Path, scratch: s
                               "notebook": path.stem, "db_url": coursedir.db_url}}
     for preprocessor in _worker["chain"]:
         nb, resources = preprocessor(nb, resources)
-    return nb
+    return nb, resources
 
 
 def notebook_text(nb) -> str:
@@ -585,6 +588,7 @@ def _record(coursedir, gb, job: Job, future: Future, summary: BatchSummary) -> N
     summary.graded.append(graded.job.name)
     summary.seconds_per_notebook += list(graded.seconds.values())
     summary.figures_reused += graded.figures_reused
+    summary.protections = summary.protections or [Protection(*p) for p in graded.protections]
 
 
 def warm_reference_cache(coursedir: CourseDirectory, assignment: str, path: Path) -> None:

@@ -93,6 +93,12 @@ class Course:
             raise NbgraderFailed(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{tail}")
         return done
 
+    def dlmath(self, *args: str) -> subprocess.CompletedProcess:
+        """`dlmath ARGS` in the course directory, as an instructor runs it."""
+        return subprocess.run([sys.executable, "-m", "dlmath.cli", *args], cwd=self.root,
+                              env=self.env(), capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+
     # --- the instructor's and the students' steps --------------------------------------
 
     def generate(self, assignment: str) -> None:

@@ -25,7 +25,12 @@ from dlmath.notebooks import NotebookError, is_graded_test, nbgrader, parse_grad
 from dlmath.sealed import figures
 from dlmath.sealed.forkserver import fork_server
 from dlmath.sealed.limits import SealedLimits
-from dlmath.sealed.student import Submission, open_submission, report_missing
+from dlmath.sealed.student import (
+    Submission,
+    open_submission,
+    protections_summary,
+    report_missing,
+)
 
 _DEFAULTS = SealedLimits()
 
@@ -52,6 +57,13 @@ class SealedExecute(NbGraderPreprocessor):
     result_bytes = _limit_trait("result_bytes")
     grace_seconds = _limit_trait("grace_seconds")
 
+    _summarized = False  # once per run: every worker of it is confined alike
+
+    def _summarize(self, protections) -> None:
+        if not SealedExecute._summarized:
+            SealedExecute._summarized = True
+            self.log.info("\n".join(protections_summary(protections)))
+
     def limits(self) -> SealedLimits:
         return SealedLimits(**{f.name: getattr(self, f.name) for f in fields(SealedLimits)})
 
@@ -62,6 +74,9 @@ class SealedExecute(NbGraderPreprocessor):
                              figure_table=figures.installed()) as submission:
             for line in report_missing(submission.protections):
                 self.log.debug("missing protection: %s", line)
+            self._summarize(submission.protections)
+            resources.setdefault("dlmath", {})["protections"] = [
+                p.to_list() for p in submission.protections]
             count = max((run.execution_count or 0 for run in submission.cells), default=0)
             for index, cell in enumerate(nb.cells):
                 if is_graded_test(cell):

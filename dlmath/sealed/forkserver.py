@@ -2,10 +2,14 @@
 
 The grader starts it with `python -I -B -c <boot>` (so the same as `python -m
 dlmath.sealed.forkserver <fd>`), never by forking itself: the grader holds torch, the
-graders and the references, and a worker must find none of them in its memory. Its
+graders and the references, and a worker must find none of them in its memory. Nor does a
+worker find where they are: the command line names no path (any account may read it with
+`ps`), and the protected paths reach the server as open descriptors (O_PATH) on the control
+socket, with the paths workers may read, in a first {"op": "setup"} message. Its
 environment is a short allowlist; it imports numpy, matplotlib and the engine's public
 modules, draws a few figures (figures.py: what workers then draw costs less), enters its own
-user and PID namespaces, and then serves on a control socket:
+PID and mount namespaces (and user namespace unless root), covers the protected paths, and
+then serves on the control socket:
 - {"op": "spawn", "spec"} with a socket attached -> forks a worker on that socket and
   answers {"op": "spawned", "pid"} with a pidfd of the worker attached;
 - {"op": "status", "pid"} (after the grader killed the worker, or saw it exit) ->
@@ -17,7 +21,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib
-import json
 import os
 import signal
 import socket
@@ -37,8 +40,9 @@ PRELOAD_IF_INSTALLED = ("matplotlib", "matplotlib.pyplot", "matplotlib.backends.
 CONTROL_BYTES = 2**20
 START_SECONDS = 60.0
 REQUEST_SECONDS = 10.0
-_BOOT = ("import sys; sys.path.append(sys.argv[3]); "
-         "from dlmath.sealed.forkserver import main; main(int(sys.argv[1]), sys.argv[2])")
+PACKAGE_VARIABLE = "DLMATH_PACKAGE_PARENT"  # where dlmath is: not on the command line
+_BOOT = ("import os, sys; sys.path.append(os.environ.pop('DLMATH_PACKAGE_PARENT')); "
+         "from dlmath.sealed.forkserver import main; main(int(sys.argv[1]))")
 
 
 # --- the server process --------------------------------------------------------------------
@@ -88,10 +92,10 @@ def python_paths() -> list[str]:
 
 class Server:
     def __init__(self, control: socket.socket, protections: list[sandbox.Protection],
-                 read_paths: list[str], hidden: list[str]):
+                 read_paths: list[str]):
         self.control = control
         self.protections = [p.to_list() for p in protections]
-        self.read_paths, self.hidden = read_paths, hidden
+        self.read_paths = read_paths
         self.font_files = font_files()
         self.statuses: dict[int, int] = {}
 
@@ -124,7 +128,7 @@ class Server:
                 self.control.close()
                 from dlmath.sealed import worker
 
-                worker.main(sock_fd, spec, self.read_paths, self.hidden, self.protections,
+                worker.main(sock_fd, spec, self.read_paths, self.protections,
                             self.font_files)
                 code = 0
             finally:
@@ -159,14 +163,14 @@ class Server:
         return self.statuses.pop(pid, None)
 
 
-def main(control_fd: int, protected_json: str = "[]") -> None:
+def main(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
     sandbox.die_with_parent()
+    covered: list[int] = []
+    setup, _ = codec.receive(control, CONTROL_BYTES, time.monotonic() + START_SECONDS,
+                             fds=covered)
     _preload()
-    protected = [os.path.realpath(p) for p in json.loads(protected_json)]
-    reads = sandbox.read_paths(python_paths(), protected)
-    hidden = [p for p in protected if os.path.exists(p)]
-    protections = sandbox.server_namespaces()
+    protections = sandbox.server_namespaces(covered)
     if protections[1].active:  # the next child is PID 1 of the new namespace: it serves
         child = os.fork()
         if child:
@@ -174,19 +178,19 @@ def main(control_fd: int, protected_json: str = "[]") -> None:
             _, status = os.waitpid(child, 0)
             os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
         sandbox.die_with_parent()
-    Server(control, protections, reads, hidden).serve()
+    Server(control, protections, setup["read_paths"]).serve()
 
 
 # --- the grader's handle on it ---------------------------------------------------------------
 
 def server_environment() -> dict[str, str]:
-    """An allowlist: nothing else of the grader's environment reaches the server."""
+    """An allowlist: nothing else of the grader's environment reaches the server. Not even
+    HOME, which may hold the course: matplotlib is told where its font cache already is."""
     from dlmath.sealed.worker import ENVIRONMENT
 
-    env = dict(ENVIRONMENT, HOME=os.environ.get("HOME", "/"))
-    if "MPLCONFIGDIR" in os.environ:  # where matplotlib's font cache already is
-        env["MPLCONFIGDIR"] = os.environ["MPLCONFIGDIR"]
-    return env
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return dict(ENVIRONMENT, HOME="/", MPLCONFIGDIR=os.environ.get(
+        "MPLCONFIGDIR", os.path.join(cache, "matplotlib")))
 
 
 def default_protected() -> list[str]:
@@ -203,22 +207,40 @@ class ServerError(RuntimeError):
     """The fork server failed to fork, or is gone (it never runs student code)."""
 
 
+def open_protected(protected: list[str]) -> list[int]:
+    """Each protected path that exists, open as a descriptor that grants nothing (O_PATH)."""
+    fds = []
+    for path in dict.fromkeys(os.path.realpath(p) for p in protected):
+        with contextlib.suppress(OSError):
+            fds.append(os.open(path, os.O_PATH | os.O_CLOEXEC))
+    return fds
+
+
 class ForkServer:
     def __init__(self, protected: list[str] | None = None, wait: bool = True):
         """`protected`: paths no worker may see, in addition to `default_protected()`.
         `wait=False`: return while it starts; `ready()` waits for it."""
         ours, theirs = socket.socketpair()
-        package_parent = str(Path(__file__).resolve().parents[2])
         log = os.environ.get("DLMATH_SEALED_LOG")
+        env = server_environment() | {
+            PACKAGE_VARIABLE: str(Path(__file__).resolve().parents[2])}
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-c", _BOOT, str(theirs.fileno()),
-             json.dumps(default_protected() + [str(p) for p in protected or ()]),
-             package_parent],
-            pass_fds=[theirs.fileno()], env=server_environment(), cwd="/",
+            [sys.executable, "-I", "-B", "-c", _BOOT, str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], env=env, cwd="/",
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=open(log, "ab") if log else subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self.control = ours
+        every = default_protected() + [str(p) for p in protected or ()]
+        covered = open_protected(every)
+        try:
+            codec.send(ours, {"op": "setup", "read_paths": sandbox.read_paths(
+                python_paths(), every)}, fds=covered)
+        except OSError:
+            pass  # it died at once: ready() says so
+        finally:
+            for fd in covered:
+                os.close(fd)
         self.lock = threading.Lock()
         self.started = time.monotonic()
         self.protections: list[sandbox.Protection] = []
@@ -312,4 +334,4 @@ def _close_server() -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "[]")
+    main(int(sys.argv[1]))

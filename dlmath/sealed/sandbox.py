@@ -1,15 +1,26 @@
-"""Confining a sealed worker with what Linux offers without root.
+"""Confining a sealed worker with what Linux offers, with or without root.
 
 Layers, each optional (a missing one is reported, never fatal):
-- namespaces: the fork server gets its own user and PID namespaces (a worker can see and
-  signal only its siblings); each worker a nested user namespace, an empty network
-  namespace (no interface is up: no network at all), and a mount namespace in which the
-  scratch directory is a private tmpfs of bounded size and the protected paths and /proc
-  are covered by empty mounts;
+- namespaces: the fork server gets its own PID namespace (a worker can see and signal only
+  its siblings) and mount namespace, in which the protected paths are covered by empty
+  mounts before any worker exists; it is handed them as open descriptors, never as names,
+  so no worker finds them in its memory. Unless it runs as root, it gets its own user
+  namespace too. Each worker gets an empty network namespace (no interface is up: no
+  network at all), its own IPC namespace (System V objects and POSIX message queues die
+  with it), and a mount namespace in which the scratch directory is a private tmpfs of
+  bounded size and /proc is covered; unless root, inside a nested user namespace;
+- the uid: under root, each worker runs as an unprivileged uid of its own (WORKER_UID_BASE
+  plus its PID), as PrairieLearn's graders do, keeping only the capability to read what
+  Landlock lets it read (the Python installation may sit in root's home). The kernel
+  exempts uid 0 from RLIMIT_NPROC; an unprivileged uid, or a user namespace of its own,
+  makes the thread limit hold and count this worker alone;
 - Landlock: read-only access to the Python installation and system libraries, full access
   to the scratch directory, nothing else; no TCP; no signals or abstract sockets outside;
 - seccomp: no new processes, no exec, no new sockets, no ptrace, no namespace or mount
-  changes, signals only to itself (x86_64 only: syscall numbers differ per architecture);
+  changes, signals only to itself; no change to any file's metadata (mode, owner, times,
+  extended attributes: Landlock does not govern them); no System V IPC, message queues,
+  keyrings, file locks or file notifications (state that could outlive the worker or
+  carry messages between workers) (x86_64 only: syscall numbers differ per architecture);
 - rlimits: address space, CPU seconds, file size, threads; no core dumps.
 """
 
@@ -22,16 +33,24 @@ import platform
 import resource
 import shutil
 import signal
+import stat
 from dataclasses import dataclass
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 1 << 17, 1 << 28, 1 << 29, 1 << 30
+CLONE_NEWNS, CLONE_NEWIPC = 1 << 17, 1 << 27
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 1 << 28, 1 << 29, 1 << 30
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_BIND, MS_REC, MS_PRIVATE = 1 << 12, 1 << 14, 1 << 18
-ALWAYS_HIDDEN = ("/proc",)  # other processes' environments and memory maps
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP = 1, 4, 38, 22
+PR_SET_KEEPCAPS, PR_CAPBSET_DROP = 8, 24
+CAP_DAC_READ_SEARCH, CAP_LAST = 2, 63
+# Under root, a worker's uid and gid are this plus its PID in the server's PID namespace
+# (below the kernel's pid_max, at most 2**22): unused by any account, unique among living
+# workers, so RLIMIT_NPROC counts one worker's threads and nothing it leaves has an owner
+# that anything else runs as.
+WORKER_UID_BASE = 2_000_000_000
 SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/etc/ld.so.cache",
                      "/etc/localtime", "/dev/urandom", "/dev/zero")
 SYSTEM_WRITE_FILES = ("/dev/null",)
@@ -85,25 +104,92 @@ def _enter_user_namespace(extra: int) -> None:
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
 
 
-def server_namespaces() -> list[Protection]:
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def server_namespaces(covered: list[int]) -> list[Protection]:
     """For the fork server, before it forks the process that serves (PID 1 of the new
-    namespace): workers then cannot see or signal anything outside it."""
+    namespace): workers then cannot see or signal anything outside it. `covered`: open
+    descriptors (O_PATH) of the protected paths, covered here by empty mounts for every
+    worker to come, then closed. Root needs no user namespace, and keeps none: under one,
+    its workers could not take uids of their own."""
     try:
-        _enter_user_namespace(CLONE_NEWPID)
+        if is_root():
+            _unshare(CLONE_NEWPID | CLONE_NEWNS)
+            user = Protection("user namespace", True, "not needed: the server runs as root, "
+                              "its workers as unprivileged uids")
+        else:
+            _enter_user_namespace(CLONE_NEWPID | CLONE_NEWNS)
+            user = Protection("user namespace", True, "own user namespace")
     except OSError as exc:
+        _close(covered)
         return [Protection("user namespace", False, str(exc)),
-                Protection("pid namespace", False, "needs a user namespace")]
-    return [Protection("user namespace", True, "own user namespace"),
-            Protection("pid namespace", True, "workers see only their siblings")]
+                Protection("pid namespace", False, "needs a user namespace"),
+                Protection("protected paths covered", False, "needs a mount namespace")]
+    return [user, Protection("pid namespace", True, "workers see only their siblings"),
+            _cover(covered)]
 
 
-def _worker_namespaces(hidden: list[str], scratch: str, scratch_bytes: int
-                       ) -> list[Protection]:
-    """A nested user namespace with an empty network namespace, and a mount namespace in
-    which the scratch directory is a private tmpfs of `scratch_bytes` and the protected
-    paths (and /proc) are covered by empty, unreadable mounts."""
+def _close(fds: list[int]) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
+def _cover(fds: list[int]) -> Protection:
+    """Cover each path open as a descriptor in `fds` by an empty, unreadable mount. A
+    descriptor from before the namespace refers to the old mount tree, so each is resolved
+    again here, into a C buffer that is wiped afterwards: no Python string ever holds a
+    protected path in the server, whose memory every worker inherits."""
     try:
-        _enter_user_namespace(CLONE_NEWNET | CLONE_NEWNS)
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing propagates out
+        for fd in fds:
+            _cover_path_of(fd)
+    except OSError as exc:
+        return Protection("protected paths covered", False, str(exc))
+    finally:
+        _close(fds)
+    return Protection("protected paths covered", True, f"{len(fds)} graders', sources' and "
+                      "grades' paths, handed over as descriptors, never by name")
+
+
+def _cover_path_of(fd: int) -> None:
+    size = 4096
+    path = ctypes.create_string_buffer(size)
+    try:
+        length = _check(_libc.readlink(f"/proc/self/fd/{fd}".encode(), path, size - 1),
+                        "readlink")
+        path[length] = b"\0"
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+            result = _libc.mount(b"none", path, b"tmpfs", ctypes.c_ulong(flags),
+                                 b"size=4k,mode=000")
+        else:
+            result = _libc.mount(b"/dev/null", path, None, ctypes.c_ulong(MS_BIND), None)
+        _check(result, f"covering descriptor {fd}")
+    finally:
+        ctypes.memset(path, 0, size)
+
+
+def _cover_one(path: str) -> None:
+    if os.path.isdir(path):
+        _mount("none", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+               "size=4k,mode=000")
+    else:
+        _mount("/dev/null", path, None, MS_BIND)
+
+
+def _worker_namespaces(scratch: str, scratch_bytes: int, owner: int | None = None
+                       ) -> list[Protection]:
+    """An empty network namespace, an IPC namespace, and a mount namespace in which the
+    scratch directory is a private tmpfs of `scratch_bytes` (owned by `owner` when given)
+    and /proc is covered; unless root, inside a nested user namespace."""
+    flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC
+    try:
+        if is_root():
+            _unshare(flags)
+        else:
+            _enter_user_namespace(flags)
     except OSError as first:
         try:
             _unshare(CLONE_NEWNET)  # possible when already privileged
@@ -111,14 +197,16 @@ def _worker_namespaces(hidden: list[str], scratch: str, scratch_bytes: int
         except OSError:
             network = Protection("network namespace", False, str(first))
         return [network] + [Protection(n, False, str(first)) for n in (
-            "private scratch", "mount namespace")]
+            "ipc namespace", "private scratch", "mount namespace")]
     try:
         _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing propagates out
     except OSError as exc:
         return [Protection(n, False, str(exc)) for n in (
-            "network namespace", "private scratch", "mount namespace")]
+            "network namespace", "ipc namespace", "private scratch", "mount namespace")]
     return [Protection("network namespace", True, "no interface is up"),
-            _private_scratch(scratch, scratch_bytes), _hide(hidden)]
+            Protection("ipc namespace", True, "System V objects and POSIX message queues "
+                       "are the worker's own and end with it"),
+            _private_scratch(scratch, scratch_bytes, owner), _hide_proc()]
 
 
 def _mount(source: str | None, target: str, kind: str | None, flags: int,
@@ -129,14 +217,17 @@ def _mount(source: str | None, target: str, kind: str | None, flags: int,
            f"mount {target}")
 
 
-def _private_scratch(scratch: str, size: int) -> Protection:
+def _private_scratch(scratch: str, size: int, owner: int | None) -> Protection:
     """A tmpfs of `size` bytes over the scratch directory, holding a copy of its files:
     what the student writes is bounded in total and never reaches the host's disk."""
     released = os.open(scratch, os.O_PATH | os.O_DIRECTORY)
+    ids = "" if owner is None else f",uid={owner},gid={owner}"
     try:
-        _mount("none", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=700")
+        _mount("none", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=700{ids}")
         shutil.copytree(f"/proc/self/fd/{released}", scratch, dirs_exist_ok=True,
                         symlinks=True)
+        if owner is not None:
+            _give(scratch, owner)
     except OSError as exc:
         return Protection("private scratch", False, str(exc))
     finally:
@@ -144,17 +235,55 @@ def _private_scratch(scratch: str, size: int) -> Protection:
     return Protection("private scratch", True, f"a tmpfs of {size >> 20} MiB")
 
 
-def _hide(hidden: list[str]) -> Protection:
+def _give(root: str, owner: int) -> None:
+    """`root` and everything under it to `owner`, links themselves included."""
+    os.chown(root, owner, owner)
+    for folder, directories, files in os.walk(root):
+        for name in [*directories, *files]:
+            os.chown(os.path.join(folder, name), owner, owner, follow_symlinks=False)
+
+
+def _hide_proc() -> Protection:
+    """/proc shows other processes' environments and memory maps: cover it."""
     try:
-        for path in [*hidden, *ALWAYS_HIDDEN]:
-            if os.path.isdir(path):
-                _mount("none", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                       "size=4k,mode=000")
-            elif os.path.exists(path):
-                _mount("/dev/null", path, None, MS_BIND)
+        _cover_one("/proc")
     except OSError as exc:
         return Protection("mount namespace", False, str(exc))
-    return Protection("mount namespace", True, "graders, sources, grades and /proc covered")
+    return Protection("mount namespace", True, "scratch and /proc its own")
+
+
+# --- the uid --------------------------------------------------------------------------------
+
+def _capset(capabilities: int) -> bool:
+    """Keep exactly `capabilities` (a bit mask), permitted and effective; none inheritable."""
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+    data = (ctypes.c_uint32 * 6)(capabilities & 0xFFFFFFFF, capabilities & 0xFFFFFFFF, 0,
+                                 capabilities >> 32, capabilities >> 32, 0)
+    number = {"x86_64": 126, "aarch64": 91}.get(platform.machine())
+    return number is not None and _libc.syscall(number, header, data) >= 0
+
+
+def _unprivileged_uid() -> tuple[Protection, int | None]:
+    """Under root: become WORKER_UID_BASE + this PID, keeping only CAP_DAC_READ_SEARCH (the
+    Python installation may be in root's own home; Landlock still decides what is read)."""
+    if not is_root():
+        return Protection("unprivileged uid", True, f"uid {os.getuid()}, the grader's own "
+                          "(not root)"), None
+    uid = WORKER_UID_BASE + os.getpid()
+    try:
+        for cap in range(CAP_LAST + 1):
+            if cap != CAP_DAC_READ_SEARCH:
+                _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # EINVAL past the kernel's last
+        _prctl(PR_SET_KEEPCAPS, 1)
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        _prctl(PR_SET_KEEPCAPS, 0)
+        if not _capset(1 << CAP_DAC_READ_SEARCH):
+            raise OSError(ctypes.get_errno(), "capset")
+    except OSError as exc:
+        return Protection("unprivileged uid", False, f"runs as root: {exc}"), None
+    return Protection("unprivileged uid", True, f"uid {uid}, its own (the grader is root)"), uid
 
 
 # --- rlimits --------------------------------------------------------------------------------
@@ -265,10 +394,26 @@ _DENIED_X86_64 = {  # name -> number; each fails with EPERM
     "request_key": 249, "setrlimit": 160, "kcmp": 312, "capset": 126,
     "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
     "fspick": 433, "mount_setattr": 442, "process_madvise": 440, "acct": 163,
+    "open_tree_attr": 467, "name_to_handle_at": 303, "open_by_handle_at": 304,
+    # metadata, which Landlock does not govern: mode, owner, times, extended attributes
+    "chmod": 90, "fchmod": 91, "fchmodat": 268, "fchmodat2": 452, "chown": 92, "fchown": 93,
+    "lchown": 94, "fchownat": 260, "utime": 132, "utimes": 235, "futimesat": 261,
+    "utimensat": 280, "setxattr": 188, "lsetxattr": 189, "fsetxattr": 190,
+    "removexattr": 197, "lremovexattr": 198, "fremovexattr": 199, "setxattrat": 463,
+    "removexattrat": 466, "file_setattr": 469,
+    # state that outlives the worker or reaches another: System V IPC, message queues,
+    # file locks and leases, file notifications
+    "shmget": 29, "shmat": 30, "shmctl": 31, "semget": 64, "semop": 65, "semctl": 66,
+    "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71,
+    "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243,
+    "mq_notify": 244, "mq_getsetattr": 245, "flock": 73, "inotify_init": 253,
+    "inotify_init1": 294, "fanotify_init": 300,
 }
+# fcntl commands that lock, lease or watch a file: another worker can see the lock
+_FCNTL_REFUSED = (5, 6, 7, 36, 37, 38, 1024, 1026)  # F_GETLK … F_OFD_SETLKW, F_SETLEASE, F_NOTIFY
 _SELF_ONLY_X86_64 = {"kill": 62, "tgkill": 234, "rt_sigqueueinfo": 129,
                      "rt_tgsigqueueinfo": 297}  # first argument must be this process
-_CLONE, _CLONE3, _SOCKET, _PRLIMIT64, _X32_BIT = 56, 435, 41, 302, 0x40000000
+_CLONE, _CLONE3, _SOCKET, _PRLIMIT64, _FCNTL, _X32_BIT = 56, 435, 41, 302, 72, 0x40000000
 _CLONE_THREAD = 0x00010000
 _RET_ALLOW, _RET_KILL, _RET_ERRNO = 0x7FFF0000, 0x80000000, 0x00050000
 _EPERM, _EACCES, _ENOSYS = 1, 13, 38
@@ -303,6 +448,10 @@ def seccomp_program(pid: int) -> list[tuple[int, int, int, int]]:
              # prlimit64 may read limits (new limit NULL), never change them
              _op(_JEQ, _PRLIMIT64, 0, 6), _op(_LD_ABS, 32), _op(_JEQ, 0, 0, 3),
              _op(_LD_ABS, 36), _op(_JEQ, 0, 0, 1), _op(_RET, _RET_ALLOW), _op(_RET, refuse)]
+    prog += [_op(_JEQ, _FCNTL, 0, 2 + 2 * len(_FCNTL_REFUSED)), _op(_LD_ABS, 24)]
+    for command in _FCNTL_REFUSED:
+        prog += [_op(_JEQ, command, 0, 1), _op(_RET, refuse)]
+    prog += [_op(_RET, _RET_ALLOW)]
     for name, number in _SELF_ONLY_X86_64.items():
         other = 0 if name == "kill" else pid
         prog += [_op(_JEQ, number, 0, 5), _op(_LD_ABS, 16), _op(_JEQ, pid, 2, 0),
@@ -321,38 +470,56 @@ def _seccomp() -> Protection:
     except OSError as exc:
         return Protection("seccomp", False, str(exc))
     return Protection("seccomp", True, "no new processes, exec, sockets, ptrace or "
-                      "namespaces; signals to itself only")
+                      "namespaces; signals to itself only; no metadata changes; no System V "
+                      "IPC, message queues, keyrings, file locks or notifications")
 
 
 # --- capabilities ---------------------------------------------------------------------------
 
-def _drop_capabilities() -> Protection:
-    """A new user namespace grants every capability inside it; give them all up."""
-    header = (ctypes.c_uint32 * 2)(0x20080522, 0)
-    data = (ctypes.c_uint32 * 6)()
-    number = {"x86_64": 126, "aarch64": 91}.get(platform.machine())
-    if number is None or _libc.syscall(number, header, data) < 0:
+def _drop_capabilities(keep: int = 0) -> Protection:
+    """A new user namespace grants every capability inside it; give them all up (but `keep`,
+    a bit mask)."""
+    if not _capset(keep):
         return Protection("capabilities dropped", False, os.strerror(ctypes.get_errno()))
-    return Protection("capabilities dropped", True, "none left")
+    return Protection("capabilities dropped", True, "all but reading what Landlock allows"
+                      if keep else "none left")
 
 
 # --- the whole worker ----------------------------------------------------------------------
 
-def confine(scratch: str, read_paths: list[str], hidden: list[str], limits: dict,
-            cpu: float) -> list[Protection]:
+def confine(scratch: str, read_paths: list[str], limits: dict, cpu: float
+            ) -> list[Protection]:
     """Confine the calling process (a freshly forked worker) for good. `limits` are a
     SealedLimits as a dict; `cpu` the CPU seconds the notebook has left."""
     address_space = _address_space() + int(limits["memory_bytes"])  # while /proc is visible
-    done = _worker_namespaces(hidden, scratch, int(limits["scratch_bytes"]))
+    root = is_root()
+    owner = WORKER_UID_BASE + os.getpid() if root else None
+    done = _worker_namespaces(scratch, int(limits["scratch_bytes"]), owner)
+    if owner is not None and not any(p.name == "private scratch" and p.active for p in done):
+        _give(scratch, owner)  # the folder on disk, then: the grader removes it as root
     os.chdir(scratch)
-    done.append(_rlimits(address_space, cpu, int(limits["file_bytes"]),
-                         int(limits["processes"])))
+    processes = int(limits["processes"])
+    done.append(_rlimits(address_space, cpu, int(limits["file_bytes"]), processes))
+    uid, owner = _unprivileged_uid()
+    own_namespace = not root and any(p.name == "ipc namespace" and p.active for p in done)
+    done += [uid, _thread_limit(processes, owner, own_namespace)]
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
     done += _landlock(read_paths, scratch)
-    done.append(_drop_capabilities())
+    done.append(_drop_capabilities(1 << CAP_DAC_READ_SEARCH if owner is not None else 0))
     done.append(_seccomp())  # last: it refuses capset and setrlimit
     _prctl(PR_SET_DUMPABLE, 0)  # no core dumps, no ptrace by other processes of this user
     return done
+
+
+def _thread_limit(processes: int, owner: int | None, user_namespace: bool) -> Protection:
+    """Which mechanism makes RLIMIT_NPROC hold, and what it counts."""
+    if os.getuid() == 0:
+        return Protection("thread limit", False, "uid 0 is exempt from RLIMIT_NPROC")
+    counted = (f"for uid {owner}, this worker's alone" if owner is not None else
+               "in the worker's own user namespace" if user_namespace else
+               f"with every process of uid {os.getuid()}")
+    return Protection("thread limit", True, f"{processes} threads (RLIMIT_NPROC, counted "
+                      f"{counted})")
 
 
 # --- what may be read ----------------------------------------------------------------------

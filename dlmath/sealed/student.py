@@ -71,6 +71,14 @@ def report_missing(protections: list[Protection]) -> list[str]:
     return [f"{p.name}: {p.detail}" for p in missing]
 
 
+def protections_summary(protections: list[Protection]) -> list[str]:
+    """The run's protections, a line each: which mechanism is active, which is missing on
+    this host and why (printed once per run by `nbgrader autograde` and `dlmath grade`)."""
+    active = sum(p.active for p in protections)
+    return [f"sealed workers: {active} of {len(protections)} protections active"] + [
+        f"  {'active ' if p.active else 'MISSING'} {p.name}: {p.detail}" for p in protections]
+
+
 @dataclass
 class CellRun:
     """One student code cell: where it is, what it showed, and what went wrong."""

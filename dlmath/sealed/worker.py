@@ -233,7 +233,7 @@ def _quiet_stdio() -> None:
     os.close(null)
 
 
-def main(sock_fd: int, spec: dict[str, Any], read_paths: list[str], hidden: list[str],
+def main(sock_fd: int, spec: dict[str, Any], read_paths: list[str],
          server_protections: list[list], font_files: Sequence[tuple[int, str]] = ()
          ) -> None:
     """Run in the forked child: confine, say hello, serve until the grader hangs up.
@@ -248,7 +248,7 @@ def main(sock_fd: int, spec: dict[str, Any], read_paths: list[str], hidden: list
     os.environ.update(ENVIRONMENT, HOME=scratch, TMPDIR=scratch)
     sys.dont_write_bytecode = True
     sys.argv = [""]  # as in a kernel; the server's arguments are none of its business
-    done = sandbox.confine(scratch, read_paths, hidden, limits, spec["cpu"])
+    done = sandbox.confine(scratch, read_paths, limits, spec["cpu"])
     sock = socket.socket(fileno=sock_fd)
     codec.send(sock, {"op": "hello", "pid": os.getpid(),
                       "protections": server_protections + [p.to_list() for p in done]})
