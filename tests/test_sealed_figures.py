@@ -94,13 +94,15 @@ CHANGED_AFTER = [
     "mpl.rcParams['lines.linewidth'] = 4\n"
     "fig.suptitle('changed after it was shown')\nax.set_facecolor('0.8')\n"
     "plt.plot([3, 1, 2], label='after')\nplt.legend()\nplt.show()",
-    # two figures in one cell, one with a function of the student's as its tick formatter,
-    # which no snapshot may refer to: it is drawn at once
+    # three figures in one cell, one with a function of the student's as its tick formatter
+    # and one of a kind the course does not draw (a pie), which no snapshot may refer to:
+    # they are drawn at once
     "from matplotlib.ticker import FuncFormatter\n"
     "def units(v, _):\n    return f'{v:.1f} u'\n"
     "a = plt.figure(figsize=(3, 2)); plt.hist(np.linspace(0, 1, 500), bins=30)\n"
     "b, bx = plt.subplots(figsize=(3, 2)); bx.plot([1, 4, 9])\n"
-    "bx.yaxis.set_major_formatter(FuncFormatter(units))\nprint('two')\n"
+    "bx.yaxis.set_major_formatter(FuncFormatter(units))\nprint('three')\n"
+    "c = plt.figure(figsize=(2, 2)); plt.pie([1, 2, 3], labels=['a', 'b', 'c'])\n"
     "plt.show()\nprint('after them')",
 ]
 
@@ -120,8 +122,8 @@ def test_figures_drawn_after_grading_are_the_ones_drawn_when_shown():
         before = outputs(sub)
         sub.draw_figures()
         assert outputs(sub) == expected
-    assert len(images(sub)) == 4
-    assert sum("image/png" in o.get("data", {}) for c in before for o in c) == 1  # units'
+    assert len(images(sub)) == 5
+    assert sum("image/png" in o.get("data", {}) for c in before for o in c) == 2  # units', pie
 
     assert table.reused == 0
 
@@ -175,8 +177,8 @@ def test_nothing_tells_the_students_code_while_it_is_graded_whether_its_figure_m
 
 
 def test_a_crafted_snapshot_runs_no_code(tmp_path):
-    """A worker may send any bytes as a snapshot; loading one runs nothing but matplotlib's
-    and numpy's classes."""
+    """A worker may send any bytes as a snapshot; loading one refers to and calls nothing
+    but the allowlist (more in test_sealed_snapshots.py)."""
     marker = tmp_path / "ran"
 
     class Runs:
