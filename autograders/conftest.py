@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dlmath.engine.student import LocalStudent
-from dlmath.notebooks import load_student
+from dlmath.engine.student import LocalStudent, load_student
 
 # The notebooks' plot cells run here: keep matplotlib's cache out of the home directory.
 os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "dlmath-matplotlib"))

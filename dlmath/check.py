@@ -12,9 +12,16 @@ from pathlib import Path
 
 from dlmath.course import source_dir
 from dlmath.engine.results import ExerciseResult
-from dlmath.engine.runner import failed_exercise, run_exercise
+from dlmath.engine.runner import grade_exercise
 from dlmath.engine.student import LocalStudent, exec_cells
-from dlmath.notebooks import GradeCall, NotebookError, grade_calls, read, student_sources
+from dlmath.notebooks import (
+    GradeCall,
+    NotebookError,
+    grade_calls,
+    has_hidden_tests,
+    read,
+    student_sources,
+)
 
 
 @dataclass
@@ -43,9 +50,9 @@ class NotebookReport:
 
 def find_grade_calls(path: Path, assignment: str | None = None) -> list[GradeCall]:
     """The graded cells of a notebook: its own (a source notebook) or its source's."""
-    own = grade_calls(read(path), str(path))
-    if own:
-        return own
+    own = read(path)
+    if has_hidden_tests(own):
+        return grade_calls(own, str(path))
     candidates = [source_dir() / assignment / path.name] if assignment else \
         [source_dir() / path.parent.name / path.name, *sorted(source_dir().glob(f"*/{path.name}"))]
     for source in candidates:
@@ -62,11 +69,5 @@ def check_notebook(path: Path, assignment: str | None = None) -> NotebookReport:
     namespace: dict = {"__name__": "__main__"}
     problems = exec_cells(sources, namespace)
     student = LocalStudent(namespace, sources)
-    results = []
-    for call in calls:
-        try:
-            results.append(run_exercise(call.exercise_id, student, call.points))
-        except Exception as exc:  # a missing grader is the course's problem: say so
-            results.append(failed_exercise(call.exercise_id, call.points,
-                                           f"could not grade: {type(exc).__name__}: {exc}"))
+    results = [grade_exercise(c.exercise_id, student, c.points) for c in calls]
     return NotebookReport(str(path), results, problems, [c.grade_id for c in calls])

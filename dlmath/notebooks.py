@@ -8,14 +8,11 @@ nbgrader metadata.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
-
-from dlmath.engine.student import LocalStudent, exec_cells
 
 
 class NotebookError(ValueError):
@@ -55,57 +52,59 @@ def student_sources(nb: NotebookNode) -> list[str]:
     return [c.source for c in nb.cells if c.cell_type == "code" and not is_graded_test(c)]
 
 
+def has_hidden_tests(nb: NotebookNode) -> bool:
+    """Whether its graded cells keep their hidden regions (a source notebook, or a
+    submission after nbgrader restored them): a student's copy has them stripped."""
+    return any(is_graded_test(c) and "BEGIN HIDDEN TESTS" in c.source for c in nb.cells)
+
+
 def grade_calls(nb: NotebookNode, where: str = "notebook") -> list[GradeCall]:
-    """Every `dlmath.grade(...)` call in the graded test cells, in notebook order."""
-    calls = []
-    for index, cell in enumerate(nb.cells):
-        if not is_graded_test(cell):
-            continue
-        call = parse_grade_call(cell.source, f"{where}, cell {index}")
-        if call is not None:
-            meta = nbgrader(cell)
-            if float(meta.get("points", -1)) != call[1]:
-                raise NotebookError(f"{where}, cell {index}: grade(..., points={call[1]:g}) but "
-                                    f"the cell's nbgrader points are {meta.get('points')}")
-            calls.append(GradeCall(meta.get("grade_id", f"cell-{index}"), call[0], call[1]))
-    return calls
+    """The graded test cells, in notebook order (NotebookError for a malformed one)."""
+    return [graded_cell(cell, f"{where}, cell {index}") for index, cell in enumerate(nb.cells)
+            if is_graded_test(cell)]
 
 
-def parse_grade_call(source: str, where: str) -> tuple[str, float] | None:
-    """(exercise id, points) of the grade call in a test cell's source, or None."""
+def graded_cell(cell: NotebookNode, where: str) -> GradeCall:
+    """A graded test cell's grade id, exercise and points, from its metadata and its
+    `dlmath.grade(...)` call, which must agree. Every path that grades reads cells here."""
+    meta = nbgrader(cell)
+    return parse_graded_cell(cell.source, meta.get("points"), meta.get("grade_id", where), where)
+
+
+def parse_graded_cell(source: str, points: object, grade_id: str, where: str) -> GradeCall:
+    """The same, from a graded cell's parts (the gradebook keeps them apart). `where` names
+    the cell in the NotebookError raised for a cell that cannot be graded as it is."""
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         raise NotebookError(f"{where}: the test cell does not parse ({exc.msg}, line "
                             f"{exc.lineno})") from None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _called_name(node.func) == "grade":
-            try:
-                exercise = ast.literal_eval(node.args[0])
-                points = ast.literal_eval(next(k.value for k in node.keywords
-                                               if k.arg == "points"))
-            except (IndexError, StopIteration, ValueError):
-                raise NotebookError(f"{where}: write the call as dlmath.grade('<assignment>/"
-                                    "<exercise>', points=N) with literal values") from None
-            return str(exercise), float(points)
-    return None
+    call = next((node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                 and _called_name(node.func) == "grade"), None)
+    if call is None:  # never run instructor test code next to student code
+        raise NotebookError(f"{where}: this graded cell has no dlmath.grade call, which "
+                            "sealed grading needs")
+    try:
+        exercise = ast.literal_eval(call.args[0])
+        stated = float(ast.literal_eval(next(k.value for k in call.keywords
+                                             if k.arg == "points")))
+    except (IndexError, StopIteration, ValueError, TypeError):
+        raise NotebookError(f"{where}: write the call as dlmath.grade('<assignment>/"
+                            "<exercise>', points=N) with literal values") from None
+    try:
+        agree = float(points) == stated  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        agree = False
+    if not agree:
+        raise NotebookError(f"{where}: grade(..., points={stated:g}) but the cell's nbgrader "
+                            f"points are {points}")
+    return GradeCall(grade_id, str(exercise), stated)
 
 
 def _called_name(func: ast.expr) -> str:
     if isinstance(func, ast.Attribute):
         return func.attr
     return func.id if isinstance(func, ast.Name) else ""
-
-
-def load_student(paths: Iterable[Path], cell_seconds: float = 30.0) -> LocalStudent:
-    """Run the student cells of notebooks in one namespace in this process (trusted code)."""
-    sources: list[str] = []
-    for path in paths:
-        sources += student_sources(read(path))
-    namespace: dict = {"__name__": "__main__"}
-    student = LocalStudent(namespace, sources)
-    student.problems = exec_cells(sources, namespace, cell_seconds=cell_seconds)  # type: ignore[attr-defined]
-    return student
 
 
 def solution_code(source: str) -> str:

@@ -14,7 +14,7 @@ import warnings
 
 from dlmath.engine.report import render
 from dlmath.engine.results import ExerciseResult
-from dlmath.engine.runner import failed_exercise, run_exercise
+from dlmath.engine.runner import grade_exercise
 from dlmath.engine.student import LocalStudent
 
 
@@ -27,13 +27,9 @@ def grade(exercise_id: str, namespace: dict, *, points: float) -> float:
 def _grade_quietly(exercise_id: str, namespace: dict, points: float) -> ExerciseResult:
     sink = io.StringIO()
     with contextlib.redirect_stderr(sink), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            student = LocalStudent(namespace, sources=_cell_sources(namespace))
-            return run_exercise(exercise_id, student, points)
-        except Exception as exc:  # never a traceback in the notebook
-            return failed_exercise(exercise_id, points,
-                                   f"grading failed: {type(exc).__name__}: {exc}")
+        warnings.simplefilter("ignore")  # never a traceback or a warning in the notebook
+        student = LocalStudent(namespace, sources=_cell_sources(namespace))
+        return grade_exercise(exercise_id, student, points)
 
 
 def _cell_sources(namespace: dict) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 Outcome = Literal["passed", "failed", "error"]
@@ -17,6 +17,7 @@ class CaseResult:
     points: float = 0.0  # filled in by `score_cases`
     group: str = ""  # the grader function the case came from
     credit: float = 1.0  # the share of its weight a passed case earns (a gated check < 1)
+    timed_out: bool = False  # a call ran out of time: the exercise's later cases are not run
 
     @property
     def passed(self) -> bool:
@@ -66,11 +67,7 @@ def score_cases(cases: list[CaseResult], possible: float) -> tuple[tuple[CaseRes
     total = sum(c.weight for c in cases)
     if not cases or total == 0:
         return tuple(cases), 0.0
-    scored = tuple(
-        CaseResult(c.case, c.outcome, c.message, c.weight, possible * c.weight / total, c.group,
-                   c.credit)
-        for c in cases
-    )
+    scored = tuple(replace(c, points=possible * c.weight / total) for c in cases)
     if any(not 0 <= c.credit <= 1 for c in cases):
         raise ValueError("case credit must be within [0, 1]")
     earned = sum(c.weight * c.credit for c in cases if c.passed)

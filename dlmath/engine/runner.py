@@ -145,9 +145,8 @@ def run_exercise(exercise_id: str, student: Student, points: float) -> ExerciseR
             results.append(CaseResult(case.title, "failed", f"not run: {timed_out}", case.weight))
             continue
         result = run_case(case, student)
-        if result.outcome == "failed" and result.message.startswith("timeout:"):
+        if result.timed_out:
             timed_out = "an earlier call ran out of time"
-            result = replace(result, message=result.message[len("timeout: "):])
         results.append(replace(result, group=case.id.partition("[")[0]))
     student.trace(False)
     if forbidden is not None:
@@ -185,7 +184,7 @@ def run_case(case: Case, student: Student) -> CaseResult:
     try:
         case.function(**kwargs)
     except StudentTimeout as exc:
-        return CaseResult(case.title, "failed", f"timeout: {exc}", case.weight)
+        return CaseResult(case.title, "failed", str(exc), case.weight, timed_out=True)
     except CheckFailed as exc:
         return CaseResult(case.title, "failed", str(exc), case.weight)
     except AssertionError as exc:  # a plain assert in a grader
@@ -206,3 +205,13 @@ def failed_exercise(exercise_id: str, points: float, reason: str) -> ExerciseRes
     """An exercise that could not be graded at all: zero points and the reason."""
     case = CaseResult("grading", "error", reason, 1.0)
     return ExerciseResult(exercise_id, (case,), 0.0, float(points))
+
+
+def grade_exercise(exercise_id: str, student: Student, points: float) -> ExerciseResult:
+    """`run_exercise`, by every path: a grader that cannot run (missing, broken) costs the
+    exercise, with the reason in one wording, and never stops the notebook's grading."""
+    try:
+        return run_exercise(exercise_id, student, points)
+    except Exception as exc:
+        return failed_exercise(exercise_id, points,
+                               f"could not grade: {type(exc).__name__}: {exc}")

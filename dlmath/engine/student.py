@@ -15,8 +15,9 @@ import signal
 import threading
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -31,6 +32,7 @@ from dlmath.engine.errors import (
 )
 from dlmath.engine.forbidden import traced_call
 from dlmath.engine.plain import to_plain
+from dlmath.notebooks import read, student_sources
 from dlmath.text import valid_text
 
 STUDENT_FILENAME_PREFIX = "<cell"
@@ -260,3 +262,14 @@ def exec_cells(sources: list[str], namespace: dict, limits: CallLimits | None = 
         except (Exception, SystemExit) as exc:
             problems.append(valid_text(f"cell {i}: {type(exc).__name__}: {str(exc)[:200]}"))
     return problems
+
+
+def load_student(paths: Iterable[Path], cell_seconds: float = 30.0) -> LocalStudent:
+    """Run the student cells of notebooks in one namespace in this process (trusted code)."""
+    sources: list[str] = []
+    for path in paths:
+        sources += student_sources(read(path))
+    namespace: dict = {"__name__": "__main__"}
+    student = LocalStudent(namespace, sources)
+    student.problems = exec_cells(sources, namespace, cell_seconds=cell_seconds)  # type: ignore[attr-defined]
+    return student

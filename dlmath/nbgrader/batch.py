@@ -59,7 +59,7 @@ from traitlets.utils.importstring import import_item
 import dlmath
 from dlmath.course import autograders_dir
 from dlmath.nbgrader.sanitize import AssignmentSnapshot, ValidText, batch_preprocessor
-from dlmath.notebooks import NotebookError, parse_grade_call
+from dlmath.notebooks import NotebookError, parse_graded_cell
 from dlmath.sealed import figures
 from dlmath.sealed.figures import FigureTable
 from dlmath.sealed.sandbox import Protection
@@ -232,15 +232,14 @@ def _exercises(snapshot: AssignmentSnapshot) -> set[str]:
     """The exercise of every dlmath.grade call in the assignment's graded cells."""
     found = set()
     for nb in snapshot.notebooks.values():
-        graded = {c.name for c in nb.grade_cells}
+        points = {c.name: c.max_score for c in nb.grade_cells}
         for cell in nb.source_cells:
-            if cell.name in graded and cell.cell_type == "code":
+            if cell.name in points and cell.cell_type == "code":
                 try:
-                    call = parse_grade_call(cell.source, cell.name)
-                except NotebookError:
+                    found.add(parse_graded_cell(cell.source, points[cell.name], cell.name,
+                                                cell.name).exercise_id)
+                except NotebookError:  # its notebook says why, when the cell is graded
                     continue
-                if call:
-                    found.add(call[0])
     return found
 
 
@@ -595,7 +594,8 @@ def warm_reference_cache(coursedir: CourseDirectory, assignment: str, path: Path
     """Compute the references once, from the instructor's own solutions, for all workers."""
     from dlmath.engine.references import dump_cache
     from dlmath.engine.runner import run_exercise
-    from dlmath.notebooks import grade_calls, load_student, read
+    from dlmath.engine.student import load_student
+    from dlmath.notebooks import grade_calls, read
 
     source = Path(coursedir.root) / coursedir.source_directory / assignment
     for notebook in sorted(source.glob("*.ipynb")):

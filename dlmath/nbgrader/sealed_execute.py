@@ -19,9 +19,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
 from dlmath.engine.report import render
-from dlmath.engine.results import ExerciseResult
-from dlmath.engine.runner import failed_exercise, run_exercise
-from dlmath.notebooks import NotebookError, is_graded_test, nbgrader, parse_grade_call
+from dlmath.engine.runner import failed_exercise, grade_exercise
+from dlmath.notebooks import NotebookError, graded_cell, is_graded_test, nbgrader
 from dlmath.sealed import figures
 from dlmath.sealed.forkserver import fork_server
 from dlmath.sealed.limits import SealedLimits
@@ -115,8 +114,13 @@ def record_cells(nb, submission: Submission) -> None:
 
 
 def grade_cell(cell, submission: Submission, where: str, count: int) -> None:
-    points = float(nbgrader(cell).get("points", 0))
-    result = grade_exercise(cell.source, submission, points, where)
+    """Grade the exercise a graded cell names; write its feedback and score into it."""
+    try:
+        call = graded_cell(cell, where)
+        result = grade_exercise(call.exercise_id, submission.student(), call.points)
+    except NotebookError as exc:  # the course's cell, not the student's: zero, and why
+        result = failed_exercise(nbgrader(cell).get("grade_id", where),
+                                 _points(cell), str(exc))
     cell.execution_count = count
     cell.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text=render(result) + "\n"),
@@ -125,18 +129,8 @@ def grade_cell(cell, submission: Submission, where: str, count: int) -> None:
     ]
 
 
-def grade_exercise(source: str, submission: Submission, points: float, where: str
-                   ) -> ExerciseResult:
+def _points(cell) -> float:
     try:
-        call = parse_grade_call(source, where)
-    except NotebookError as exc:
-        return failed_exercise("?", points, str(exc))
-    if call is None:  # never run instructor test code next to student code: grade it zero
-        return failed_exercise("?", points, f"{where}: this graded cell has no dlmath.grade "
-                               "call, which sealed grading needs")
-    exercise_id, _ = call
-    try:
-        return run_exercise(exercise_id, submission.student(), points)
-    except Exception as exc:  # a grader that cannot load costs the cell, with the reason
-        return failed_exercise(exercise_id, points, f"could not grade: {type(exc).__name__}: "
-                               f"{exc}")
+        return float(nbgrader(cell).get("points", 0))
+    except (TypeError, ValueError):
+        return 0.0
