@@ -74,7 +74,7 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     columns = (TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     # Redrawn as submissions finish, not by a thread of its own: with one thread, grading
-    # may fork its helpers from this process (see batch._start_method).
+    # may fork its helpers from this process (see grading.start_method).
     with Progress(*columns, console=console, auto_refresh=False) as progress:
         task = progress.add_task(args.assignment, total=None)
 

@@ -27,10 +27,12 @@ def malformed(kind: str):
     return cell
 
 
-MESSAGES = {"points disagree": "grade(..., points=2) but the cell's nbgrader points are 3",
-            "no call": "this graded cell has no dlmath.grade call, which sealed grading needs",
-            "not literal": "write the call as dlmath.grade('<assignment>/<exercise>', points=N) with "
-                               "literal values"}
+MESSAGES = {
+    "points disagree": "grade(..., points=2) but the cell's nbgrader points are 3",
+    "no call": "this graded cell has no dlmath.grade call, which sealed grading needs",
+    "not literal": "write the call as dlmath.grade('<assignment>/<exercise>', points=N) "
+                   "with literal values",
+}
 
 
 @pytest.mark.parametrize("kind", MESSAGES)

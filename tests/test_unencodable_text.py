@@ -22,9 +22,10 @@ import pytest
 from nbgrader.api import Gradebook
 
 from dlmath.demo import notebooks_of, reference
-from dlmath.nbgrader import batch
-from dlmath.nbgrader.batch import MARKER, BatchSummary, grade_assignment
+from dlmath.nbgrader import record
+from dlmath.nbgrader.batch import BatchSummary, grade_assignment
 from dlmath.nbgrader.course import Course
+from dlmath.nbgrader.plan import MARKER
 from dlmath.notebooks import fill_solutions, nbgrader, read
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -235,14 +236,14 @@ def test_a_failed_save_leaves_no_staging_folder_and_the_old_grade(graded, monkey
     folder = course.root / "autograded" / student / LINEAR
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     grades = scores(course, LINEAR)
-    stage = batch._stage_files
+    stage = record.stage_files
 
     def full_disk(coursedir, job, target):
         stage(coursedir, job, target)
         if target.parent == folder.parent:  # the staging folder, not a grading scratch
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(batch, "_stage_files", full_disk)
+    monkeypatch.setattr(record, "stage_files", full_disk)
     summary = grade_assignment(course.root, LINEAR, students=[student], workers=1, force=True)
     assert summary.graded == [] and summary.failed == [
         (f"{student}/{LINEAR}", "could not save: OSError: [Errno 28] No space left on device")]

@@ -31,7 +31,7 @@ class ValidText(NbGraderPreprocessor):
     """The submitted notebook with every string made valid text (dlmath/text.py). Its JSON
     can spell a lone surrogate as an escape, in a cell's source, its metadata or the
     notebook's; nbgrader would then fail to write the autograded notebook and remove it.
-    The first sanitize step (nbgrader_config.py; batch.SANITIZE), so every later one, the
+    The first sanitize step (nbgrader_config.py; grading.SANITIZE), so every later one, the
     sealed worker included, sees the text the autograded notebook will hold."""
 
     def preprocess(self, nb, resources):

@@ -1,0 +1,154 @@
+"""`dlmath grade`, writing: the autograded folder and the gradebook rows of one graded
+submission, exactly as `nbgrader autograde` leaves them. Only the batch's own process
+writes: the folder (built beside the old one, then swapped in), then every grade in one
+transaction, then the marker that lets the next run skip the unchanged submission.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbgrader import utils
+from nbgrader.api import BaseCell, Comment, Grade, Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.plugins import LateSubmissionPlugin
+
+from dlmath.nbgrader.plan import MARKER, Job, autograded_folder, stage_files
+
+
+@dataclass
+class Autogrades:
+    """What nbgrader's SaveAutoGrades would write for one notebook, by cell name."""
+
+    scores: dict[str, float | None] = field(default_factory=dict)  # grade and task cells
+    comments: dict[str, str | None] = field(default_factory=dict)  # solution, task cells
+
+
+@dataclass
+class Graded:
+    job: Job
+    notebooks: dict[str, str] = field(default_factory=dict)  # notebook id -> its file's text
+    autogrades: dict[str, Autogrades] = field(default_factory=dict)  # notebook id -> grades
+    seconds: dict[str, float] = field(default_factory=dict)  # grading work per notebook
+    figures_reused: int = 0  # figures given the instructor's PNG, not drawn again
+    protections: list[list] = field(default_factory=list)  # Protection.to_list() each
+    error: str = ""
+
+
+def notebook_text(nb) -> str:
+    """The file nbgrader's writer makes of a notebook."""
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def autogrades(nb) -> Autogrades:
+    """nbgrader's SaveAutoGrades, cell by cell, without the gradebook."""
+    found = Autogrades()
+    for cell in nb.cells:
+        name = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if utils.is_grade(cell):
+            found.scores[name], _ = utils.determine_grade(cell)
+        if utils.is_solution(cell) or utils.is_task(cell):
+            unchanged = cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
+            found.comments[name] = "No response." if unchanged and not utils.is_task(cell) \
+                else None
+    return found
+
+
+def write_submission(coursedir: CourseDirectory, gb: Gradebook, graded: Graded) -> None:
+    """Files first, then every grade in one transaction, then the marker."""
+    job = graded.job
+    folder = autograded_folder(coursedir, job)
+    _replace_folder(coursedir, job, folder, graded.notebooks)
+    gb.update_or_create_student(job.student)
+    timestamp = coursedir.get_existing_timestamp(str(job.submitted))
+    submission = gb.update_or_create_submission(job.assignment, job.student,
+                                                **({"timestamp": timestamp} if timestamp else {}))
+    for notebook in submission.notebooks:
+        found = graded.autogrades.get(notebook.name)
+        if found is None:  # not submitted: zero, as nbgrader does
+            for grade in notebook.grades:
+                grade.auto_score, grade.needs_manual_grade = 0, False
+        else:
+            _save_autogrades(gb, job, notebook, found)
+    gb.db.flush()
+    _assign_late_penalties(gb, submission)
+    gb.db.commit()
+    (folder / MARKER).write_text(json.dumps({"digest": job.digest}))
+
+
+def _save_autogrades(gb: Gradebook, job: Job, notebook, found: Autogrades) -> None:
+    """What SaveAutoGrades writes, with one query for the notebook's grades and one for its
+    comments instead of one per cell."""
+    grades = _by_cell_name(gb, Grade, notebook)
+    comments = _by_cell_name(gb, Comment, notebook)
+    for name, score in found.scores.items():
+        grade = _row(grades, name, "grade", job, notebook)
+        grade.auto_score = score
+        grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+    for name, text in found.comments.items():
+        _row(comments, name, "comment", job, notebook).auto_comment = text
+
+
+def _by_cell_name(gb: Gradebook, model: Any, notebook) -> dict[str, Any]:
+    """The notebook's grades or comments by cell name; a task cell's only where no other
+    cell has the name, as nbgrader's find_grade and find_comment look them up."""
+    rows = gb.db.query(model, BaseCell.name, BaseCell.type) \
+        .join(BaseCell, BaseCell.id == model.cell_id) \
+        .filter(model.notebook_id == notebook.id).all()
+    return {name: row for row, name, kind in sorted(rows, key=lambda r: r[2] != "TaskCell")}
+
+
+def _row(rows: dict[str, Any], name: str, kind: str, job: Job, notebook) -> Any:
+    if name not in rows:
+        raise MissingEntry(f"No such {kind}: {job.assignment}/{notebook.name}/{name} for "
+                           f"{job.student}")
+    return rows[name]
+
+
+def _assign_late_penalties(gb: Gradebook, submission) -> None:
+    """nbgrader's AssignLatePenalties with its default plugin, for every notebook."""
+    plugin = LateSubmissionPlugin()
+    for notebook in submission.notebooks:
+        notebook.late_submission_penalty = None
+        if submission.total_seconds_late > 0:
+            penalty = plugin.late_submission_penalty(submission.student.id, notebook.score,
+                                                     submission.total_seconds_late)
+            if penalty is not None:
+                notebook.late_submission_penalty = min(max(penalty, 0), notebook.score)
+
+
+def _replace_folder(coursedir: CourseDirectory, job: Job, folder: Path,
+                    notebooks: dict[str, str]) -> None:
+    """Build the autograded folder beside the old one, then swap it in. Should anything
+    fail, the staging folder goes and the old folder stays as it was."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{job.assignment}.", dir=folder.parent))
+    old = staging.with_name(staging.name + ".old")
+    try:
+        stage_files(coursedir, job, staging)
+        for name, text in notebooks.items():
+            (staging / f"{name}.ipynb").write_text(text, encoding="utf-8")
+        permissions = 0o664 if coursedir.groupshared else 0o444
+        for path in staging.rglob("*"):
+            if path.is_file():
+                path.chmod(permissions)
+        staging.chmod(0o775 if coursedir.groupshared else 0o755)
+        if folder.exists():
+            folder.rename(old)  # whole, never half-deleted, until the new one is in
+        try:
+            staging.rename(folder)
+        except BaseException:
+            if old.exists():
+                old.rename(folder)
+            raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
