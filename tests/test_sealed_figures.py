@@ -145,7 +145,7 @@ def test_a_figure_that_is_the_instructors_gets_its_png_and_others_are_drawn():
 
 
 RECORD_REQUESTS = """
-import dlmath.sealed.codec as codec
+import dlmath.codec as codec
 _receive, requests = codec.receive, []
 def receive(*args, **kwargs):
     header, buffers = _receive(*args, **kwargs)

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from hostile import snippet
 
-from dlmath import callables
+from dlmath import callables, codec
 from dlmath.course import autograders_dir, course_root, source_dir
 from dlmath.engine.errors import (
     StudentCrashed,
@@ -34,7 +34,7 @@ from dlmath.engine.errors import (
 )
 from dlmath.engine.student import LocalStudent, exec_cells
 from dlmath.notebooks import is_graded_test, read
-from dlmath.sealed import codec, sandbox
+from dlmath.sealed import sandbox
 from dlmath.sealed.forkserver import ForkServer, fork_server, open_protected, python_paths
 from dlmath.sealed.limits import SealedLimits
 from dlmath.sealed.outputs import clean_outputs

@@ -75,7 +75,7 @@ def clear_cache() -> None:
 
 def dump_cache(path: Path) -> None:
     """Write the cache for other processes, encoded without pickle."""
-    from dlmath.sealed.codec import encode
+    from dlmath.codec import encode
 
     entries: list[list[Any]] = []
     buffers: list[bytes] = []
@@ -92,7 +92,7 @@ def dump_cache(path: Path) -> None:
 
 def load_cache(path: Path) -> int:
     """Add the entries written by `dump_cache` (a trusted file); return how many."""
-    from dlmath.sealed.codec import decode
+    from dlmath.codec import decode
 
     data = memoryview(Path(path).read_bytes())
     size = int.from_bytes(data[:8], "little")

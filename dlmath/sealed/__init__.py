@@ -7,9 +7,10 @@
         sub.student()    # a SealedStudent for dlmath.engine.runner.run_exercise
         sub.missing      # protections this machine lacks (also logged once per process)
 
-Modules: codec (messages without pickle), sandbox (namespaces, Landlock, seccomp,
-rlimits), forkserver (the clean, numpy-warm parent of every worker), worker and cells (the
-worker's side), channel (the grader's side of one worker), student (the public API).
+Modules: sandbox (namespaces, Landlock, seccomp, rlimits, the uid), forkserver (the clean,
+numpy-warm parent of every worker), worker and cells (the worker's side), channel (the
+grader's side of one worker), figures (snapshots drawn after grading), student (the public
+API). Messages cross as dlmath.codec frames, without pickle.
 Importing this package is cheap; the names below load on first use.
 """
 

@@ -13,7 +13,7 @@ import signal
 import time
 from typing import Any
 
-from dlmath.sealed import codec
+from dlmath import codec
 from dlmath.sealed.forkserver import ForkServer
 from dlmath.sealed.sandbox import Protection
 

@@ -32,7 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dlmath.sealed import codec, sandbox
+from dlmath import codec
+from dlmath.sealed import sandbox
 
 PRELOAD = ("numpy", "numpy.random", "numpy.testing", "dlmath.callables",
            "dlmath.engine.student", "dlmath.sealed.cells", "dlmath.sealed.worker")

@@ -31,6 +31,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from dlmath import codec
 from dlmath.engine.errors import (
     InputModified,
     MissingFunction,
@@ -43,7 +44,6 @@ from dlmath.engine.errors import (
 from dlmath.engine.plain import to_plain
 from dlmath.engine.student import MAX_WARNINGS, StudentBase, call_label
 from dlmath.notebooks import is_graded_test
-from dlmath.sealed import codec
 from dlmath.sealed.channel import Worker, WorkerDied, WorkerTimedOut
 from dlmath.sealed.figures import MAX_SNAPSHOT_BYTES, FigureTable, snapshot_key
 from dlmath.sealed.forkserver import ForkServer, ServerError, fork_server

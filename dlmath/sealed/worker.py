@@ -27,9 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from dlmath import codec
 from dlmath.engine.errors import StudentCrashed, StudentError, StudentRaised, WrongReturnType
 from dlmath.engine.student import CallLimits, LocalStudent, call_label, time_limit
-from dlmath.sealed import cells, codec, figures, sandbox
+from dlmath.sealed import cells, figures, sandbox
 
 REQUEST_BYTES = 2**34  # the grader is trusted; its requests are as large as it likes
 ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",

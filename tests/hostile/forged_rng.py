@@ -16,6 +16,6 @@ class _Forged:
     bit_generator = _Bits()
 
 
-_codec = sys.modules.get("dlmath.sealed.codec")
+_codec = sys.modules.get("dlmath.codec")
 if _codec is not None:
     _codec.generators = lambda value: [_Forged()] * 8
