@@ -1,7 +1,9 @@
-"""`dlmath check NOTEBOOK`: grade one notebook in this process and report per exercise.
+"""`dlmath check NOTEBOOK`: grade one notebook and report per exercise.
 
-For a student checking their work or an instructor trying a notebook: the code runs here,
-unsealed, with the same graders and points as autograding.
+For a student checking their work or an instructor trying a notebook, with the same graders
+and points as autograding. The notebook's code runs in a sealed worker, as when it is
+autograded (`sealed=False` runs it in this process: for the instructor's own notebooks and
+for measuring the cost of the checks alone).
 """
 
 from __future__ import annotations
@@ -62,12 +64,22 @@ def find_grade_calls(path: Path, assignment: str | None = None) -> list[GradeCal
                         f"under {source_dir()} (pass --assignment)")
 
 
-def check_notebook(path: Path, assignment: str | None = None) -> NotebookReport:
+def check_notebook(path: Path, assignment: str | None = None, sealed: bool = True
+                   ) -> NotebookReport:
     calls = find_grade_calls(path, assignment)
-    sources = student_sources(read(path))
+    grade_ids = [c.grade_id for c in calls]
+    nb = read(path)
+    if sealed:
+        from dlmath.sealed import open_submission
+
+        with open_submission(nb) as submission:
+            student = submission.student()
+            results = [grade_exercise(c.exercise_id, student, c.points) for c in calls]
+            return NotebookReport(str(path), results, submission.problems, grade_ids)
+    sources = student_sources(nb)
     os.environ.setdefault("MPLBACKEND", "Agg")  # plots render off screen
     namespace: dict = {"__name__": "__main__"}
     problems = exec_cells(sources, namespace)
-    student = LocalStudent(namespace, sources)
-    results = [grade_exercise(c.exercise_id, student, c.points) for c in calls]
-    return NotebookReport(str(path), results, problems, [c.grade_id for c in calls])
+    local = LocalStudent(namespace, sources)
+    return NotebookReport(str(path), [grade_exercise(c.exercise_id, local, c.points)
+                                      for c in calls], problems, grade_ids)
