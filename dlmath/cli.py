@@ -50,7 +50,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
-    from dlmath.demo import run_demo
+    from dlmath.sim.demo import run_demo
 
     run_demo(Path(args.dir) if args.dir else None, args.assignment or None, console=console)
     return 0

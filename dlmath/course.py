@@ -1,9 +1,21 @@
-"""Where the course lives: the repository root, its graders, sources and releases."""
+"""Where the course lives: the repository root, its graders, sources and releases, and what
+is hidden beside the graders of each assignment (its corpus of right and wrong solutions).
+
+`autograders/<assignment>/corpus.py` defines `CORPORA`, a tuple of `Corpus`, one per notebook:
+alternative correct solutions (diagnosis None) must keep full marks; wrong ones (one realistic
+mistake each) must lose points, and the feedback must contain `diagnosis`. The folders'
+names start with digits, so their modules are loaded by path (`course_module`).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+import textwrap
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
@@ -28,3 +40,70 @@ def release_dir() -> Path:
 
 def assignments() -> list[str]:
     return sorted(p.name for p in source_dir().iterdir() if p.is_dir() and p.name[:2].isdigit())
+
+
+# --- the corpus of each assignment -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Solution:
+    function: str  # the exercise graded, e.g. "matmul" or "quiz.q3"
+    name: str  # what this solution does, e.g. "einsum" or "forgets the bias"
+    code: str  # replaces the reference definition of the function (or the quiz variable)
+    diagnosis: str | None = None  # None: correct, full marks; else: expected in the feedback
+
+    @property
+    def correct(self) -> bool:
+        return self.diagnosis is None
+
+    @property
+    def source(self) -> str:
+        return textwrap.dedent(self.code).strip() + "\n"
+
+    @property
+    def id(self) -> str:
+        kind = "right" if self.correct else "wrong"
+        return f"{self.function}-{kind}-{self.name.replace(' ', '_')}"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    assignment: str  # e.g. "01_linear_algebra"
+    notebook: str  # e.g. "linear_algebra.ipynb": where the reference lives
+    solutions: tuple[Solution, ...]
+
+
+def import_path(path: Path, module_name: str) -> ModuleType:
+    """Import the file at `path` as `module_name`: the folders of autograders/ start with
+    digits, so their modules cannot be imported by package name."""
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses defined there look themselves up
+    spec.loader.exec_module(module)
+    return module
+
+
+_LOADED: dict[Path, ModuleType] = {}
+
+
+def course_module(assignment: str, name: str) -> ModuleType:
+    """`autograders/<assignment>/<name>.py`, imported once per process."""
+    path = autograders_dir() / assignment / f"{name}.py"
+    if path not in _LOADED:
+        if not path.is_file():
+            raise FileNotFoundError(f"{assignment} has no {name}.py in {autograders_dir()}")
+        _LOADED[path] = import_path(path, f"dlmath_course.{assignment}.{name}")
+    return _LOADED[path]
+
+
+def corpora() -> list[Corpus]:
+    """Every assignment's `CORPORA`, by assignment and notebook."""
+    found = [c for path in sorted(autograders_dir().glob("*/corpus.py"))
+             for c in course_module(path.parent.name, "corpus").CORPORA]
+    return sorted(found, key=lambda c: (c.assignment, c.notebook))
+
+
+def corpus(assignment: str, notebook: str) -> list[Solution]:
+    """The corpus solutions of one notebook (none if it has no corpus)."""
+    return [s for c in corpora() if (c.assignment, c.notebook) == (assignment, notebook)
+            for s in c.solutions]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from dlmath.benchmark import (
+from dlmath.sim.benchmark import (
     SEALED_STUDENTS,
     SIZES,
     STOCK_STUDENTS,
@@ -30,7 +30,7 @@ from dlmath.benchmark import (
     print_report,
     run_benchmark,
 )
-from dlmath.demo import released_assignments
+from dlmath.sim.demo import released_assignments
 
 
 def parser() -> argparse.ArgumentParser:

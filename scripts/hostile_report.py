@@ -3,9 +3,11 @@ attack and its outcome: the attacked exercise's score, the total, and the reason
 
     .venv/bin/python scripts/hostile_report.py [--keep DIR]
 
-The class (tests/hostile_submissions.py) is 32 hostile students, one attack each, and two
-honest ones; tests/test_hostile_autograde.py asserts what this prints. Runs in a temporary
-course (kept with --keep), in about a minute on 2 cores.
+The class is 39 hostile students, one attack each (autograders/01_linear_algebra/hostile.py),
+and two honest ones; tests/hostile_submissions.py builds and grades it, and
+tests/test_hostile_autograde.py asserts what this prints. Runs in a temporary course (kept
+with --keep), in about a minute on 2 cores. (It uses the tests' helpers, so it puts tests/
+on its path; the package itself never does.)
 """
 
 from __future__ import annotations

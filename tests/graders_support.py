@@ -5,9 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from corpus import Corpus, Solution
-
-from dlmath.course import source_dir
+from dlmath.course import Corpus, Solution, source_dir
 from dlmath.engine.student import LocalStudent, exec_cells
 from dlmath.notebooks import grade_calls, read, student_sources
 

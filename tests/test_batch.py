@@ -16,13 +16,13 @@ import pytest
 from nbgrader.api import Gradebook
 from pg import postgres_server, server_bin
 
-from dlmath.demo import CLASS, notebooks_of
 from dlmath.nbgrader.batch import grade_assignment
 from dlmath.nbgrader.course import Course
 from dlmath.nbgrader.grading import SANITIZE
 from dlmath.nbgrader.plan import MARKER, course_directory, load_config
 from dlmath.nbgrader.sanitize import AssignmentSnapshot, batch_preprocessor
 from dlmath.notebooks import fill_solutions, read
+from dlmath.sim.demo import CLASS, notebooks_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ASSIGNMENT = "01_linear_algebra"

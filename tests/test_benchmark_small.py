@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from dlmath.benchmark import grade_available, run_benchmark
-from dlmath.synthetic import plan_class
+from dlmath.sim.benchmark import grade_available, run_benchmark
+from dlmath.sim.synthetic import plan_class
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 STUDENTS = 4  # hostile_every=4 makes the third one hostile: the score forger

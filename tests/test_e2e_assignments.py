@@ -8,7 +8,7 @@ import pytest
 from rich.console import Console
 
 from dlmath.check import check_notebook
-from dlmath.demo import CLASS, notebooks_of, released_assignments, run_demo
+from dlmath.sim.demo import CLASS, notebooks_of, released_assignments, run_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ASSIGNMENTS = [a for a in released_assignments() if a != "01_linear_algebra"]

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from dlmath.check import check_notebook
 from dlmath.course import PACKAGE_DIR, autograders_dir
-from dlmath.demo import CLASS, run_demo
+from dlmath.sim.demo import CLASS, run_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ASSIGNMENT = "01_linear_algebra"

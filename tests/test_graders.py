@@ -4,13 +4,13 @@ with the right diagnosis, and the reference solutions score the maximum."""
 from __future__ import annotations
 
 import pytest
-from corpus import all_corpora
 from graders_support import exercise_id, points_of, student_with
 
+from dlmath.course import corpora
 from dlmath.engine.report import render
 from dlmath.engine.runner import run_exercise
 
-CORPORA = all_corpora()
+CORPORA = corpora()
 CASES = [(c, s) for c in CORPORA for s in c.solutions]
 NOTEBOOKS = sorted({(c.assignment, c.notebook) for c in CORPORA})
 

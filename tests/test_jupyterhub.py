@@ -19,8 +19,8 @@ import pytest
 from hub_site import REPO, Site, missing_requirements, new_site
 
 from dlmath.check import check_notebook
-from dlmath.demo import CLASS
 from dlmath.notebooks import fill_solutions
+from dlmath.sim.demo import CLASS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -19,10 +19,9 @@ from collections import defaultdict
 from functools import cache
 
 import pytest
-from corpus import Solution, all_corpora
 from graders_support import points_of, reference_sources
 
-from dlmath.course import assignments, source_dir
+from dlmath.course import Solution, assignments, corpora, source_dir
 from dlmath.engine.report import render
 from dlmath.engine.runner import run_exercise
 from dlmath.engine.student import LocalStudent, exec_cells
@@ -34,7 +33,7 @@ EVERY_EXERCISE = os.environ.get("DLMATH_SEALED_EVERY_EXERCISE") == "1"
 NOTEBOOKS = [(a, p.name) for a in assignments() for p in sorted((source_dir() / a).glob(
     "*.ipynb"))]
 SOLUTIONS: dict[tuple[str, str], list[Solution]] = defaultdict(list)
-for _corpus in all_corpora():
+for _corpus in corpora():
     SOLUTIONS[(_corpus.assignment, _corpus.notebook)] += _corpus.solutions
 
 

@@ -12,12 +12,13 @@ threshold (statistic / threshold) is printed per test (`pytest -s`).
 from __future__ import annotations
 
 import pytest
-from corpus import all_corpora
 from graders_support import points_of, student_with
 
+from dlmath.course import corpora
 from dlmath.engine import stats
 from dlmath.engine.report import render
 from dlmath.engine.runner import collect_cases, load_grader, run_case, run_exercise
+from dlmath.kit import shifted_seeds
 
 STATISTICAL = {  # exercise -> notebook holding its reference
     "04_probability/sample_normal": "distributions.ipynb",
@@ -34,7 +35,7 @@ SEED_STRIDE = 1000  # replay k shifts every grader seed by k * SEED_STRIDE
 
 def corpus_of(exercise):
     assignment, notebook = exercise.partition("/")[0], STATISTICAL[exercise]
-    return next(c for c in all_corpora() if (c.assignment, c.notebook) == (assignment, notebook))
+    return next(c for c in corpora() if (c.assignment, c.notebook) == (assignment, notebook))
 
 
 def correct_solutions(exercise):
@@ -77,17 +78,14 @@ def test_no_spurious_failures(exercise, name, solution):
     student = student_with(corpus_of(exercise), solution)
     cases = statistical_cases(module)
     worst: dict[str, float] = {}
-    try:
-        for k in range(1, replays + 1):
-            module.SEED_OFFSET = k * SEED_STRIDE
+    for k in range(1, replays + 1):
+        with shifted_seeds(k * SEED_STRIDE):
             stats.RECORD.clear()
             for case in cases:
                 result = run_case(case, student)
-                assert result.passed, f"seed offset {module.SEED_OFFSET}: {result.message}"
-            for test in stats.RECORD:
-                worst[test.name] = max(worst.get(test.name, 0.0), test.margin)
-    finally:
-        module.SEED_OFFSET = 0
+                assert result.passed, f"seed offset {k * SEED_STRIDE}: {result.message}"
+        for test in stats.RECORD:
+            worst[test.name] = max(worst.get(test.name, 0.0), test.margin)
     margins = ", ".join(f"{test} {margin:.2f}" for test, margin in sorted(worst.items()))
     print(f"\n{exercise} ({name}), {replays} replays; largest statistic / threshold: {margins}")
     assert worst and max(worst.values()) < 1.0
@@ -96,14 +94,10 @@ def test_no_spurious_failures(exercise, name, solution):
 def test_full_marks_at_every_replayed_offset_for_the_reference():
     """The whole exercise, not only its statistical cases, at a few shifted seeds."""
     for exercise, notebook in STATISTICAL.items():
-        module = load_grader(exercise)
         corpus = corpus_of(exercise)
         points = points_of(corpus.assignment, notebook)[exercise]
         student = student_with(corpus, None)
-        try:
-            for k in (1, 17, REPLAYS):
-                module.SEED_OFFSET = k * SEED_STRIDE
+        for k in (1, 17, REPLAYS):
+            with shifted_seeds(k * SEED_STRIDE):
                 result = run_exercise(exercise, student, points)
-                assert result.score == points, render(result)
-        finally:
-            module.SEED_OFFSET = 0
+            assert result.score == points, render(result)

@@ -21,12 +21,12 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from dlmath.demo import notebooks_of, reference
 from dlmath.nbgrader import record
 from dlmath.nbgrader.batch import BatchSummary, grade_assignment
 from dlmath.nbgrader.course import Course
 from dlmath.nbgrader.plan import MARKER
 from dlmath.notebooks import fill_solutions, nbgrader, read
+from dlmath.sim.demo import notebooks_of, reference
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 LINEAR, INIT = "01_linear_algebra", "05_initialization"

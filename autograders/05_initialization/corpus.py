@@ -1,7 +1,8 @@
-"""05_initialization: alternative correct solutions and realistic mistakes."""
+"""The corpus of 05_initialization: alternative correct solutions and realistic mistakes,
+each with the diagnosis its feedback must contain; tests/test_graders.py grades every one."""
 
-from corpus import Corpus
-from corpus import Solution as S
+from dlmath.course import Corpus
+from dlmath.course import Solution as S
 
 INITIALIZATION = (
     # calculate_gain ----------------------------------------------------------------------

@@ -12,8 +12,8 @@ Memory is the peak over the run of the summed resident memory of this process an
 descendants (kernels, workers), sampled every 0.2 s. Shared pages count once per process,
 so this overstates what the machine needs.
 
-`scripts/benchmark_grading.py` is the command line; `tests/test_benchmark_small.py` runs
-`run_benchmark` on a tiny class as a correctness test.
+`scripts/benchmark_grading.py` is the command line; the project's tests run `run_benchmark`
+on a tiny class as a correctness test.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from rich.table import Table
 
 from dlmath.course import REPO_ROOT
 from dlmath.nbgrader.course import Course
-from dlmath.synthetic import SyntheticStudent, build_class
+from dlmath.sim.synthetic import SyntheticStudent, build_class
 
 SIZES = (50, 100, 200)
 STOCK_STUDENTS = 10

@@ -3,12 +3,12 @@
 In a temporary course with its own exchange and SQLite gradebook, every released
 assignment is generated, released, fetched by each student, answered, submitted,
 collected, autograded, turned into feedback and exported, with the real nbgrader commands.
-The students' answers come from the reference solutions and the mistakes corpus.
+The students' answers come from the reference solutions and the assignments' corpora
+(`autograders/<assignment>/corpus.py`, loaded through `dlmath.course`).
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dlmath.course import REPO_ROOT, release_dir, source_dir
+from dlmath.course import Solution, corpus, release_dir, source_dir
 from dlmath.nbgrader.course import Course
 from dlmath.notebooks import fill_solutions, is_graded_test, nbgrader, read, reference_solutions
 
@@ -35,15 +35,6 @@ class SimStudent:
     answer: Callable[[str, str], Answers | None]  # (assignment, notebook) -> answers; None: blank
 
 
-def _corpus(assignment: str, notebook: str) -> list:
-    """The corpus solutions of one notebook (tests/corpus, shipped with the repository)."""
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
-    from corpus import all_corpora
-
-    return [s for c in all_corpora() if (c.assignment, c.notebook) == (assignment, notebook)
-            for s in c.solutions]
-
-
 def solution_cell(function: str) -> str:
     """The grade id of the solution cell that defines `function` (or answers `quiz.qN`)."""
     return f"{function.partition('.')[2]}_answer" if function.startswith("quiz.") \
@@ -54,13 +45,14 @@ def reference(assignment: str, notebook: str) -> Answers:
     return reference_solutions(read(source_dir() / assignment / notebook))
 
 
-def _with_corpus(pick: Callable[[int, list], object | None]) -> Callable[[str, str], Answers]:
+def _with_corpus(pick: Callable[[int, list[Solution]], Solution | None]
+                 ) -> Callable[[str, str], Answers]:
     """Reference answers with some functions replaced by corpus solutions chosen by `pick`."""
     def answer(assignment: str, notebook: str) -> Answers:
         answers = reference(assignment, notebook)
-        functions = sorted({s.function for s in _corpus(assignment, notebook)})
+        functions = sorted({s.function for s in corpus(assignment, notebook)})
         for index, function in enumerate(functions):
-            chosen = pick(index, [s for s in _corpus(assignment, notebook)
+            chosen = pick(index, [s for s in corpus(assignment, notebook)
                                   if s.function == function])
             if chosen is not None and solution_cell(function) in answers:
                 answers[solution_cell(function)] = chosen.source
@@ -68,7 +60,7 @@ def _with_corpus(pick: Callable[[int, list], object | None]) -> Callable[[str, s
     return answer
 
 
-def _nth(items: list, n: int):
+def _nth(items: list[Solution], n: int) -> Solution | None:
     return items[n % len(items)] if items else None
 
 

@@ -2,13 +2,13 @@
 `submitted/` folder, as `nbgrader collect` leaves them, for benchmarks and scale tests.
 
 Going through fetch and submit costs seconds per student; writing the collected folders
-costs milliseconds. Answers come from the reference solutions and the mistakes corpus
-(tests/corpus), chosen deterministically from a seed, so a class can be rebuilt exactly.
-Most students make a few realistic mistakes (different ones each); some write alternative
-correct solutions, some hand in the blank notebooks, and every `hostile_every`-th student
-attacks the grader. The attacks are cheap (no loops, floods or memory bombs) so that they
-test robustness without dominating a benchmark's time, and safe to run unsealed (no
-signals to other processes, no writes outside the notebook's folder).
+costs milliseconds. Answers come from the reference solutions and the assignments' corpora
+(`autograders/<assignment>/corpus.py`), chosen deterministically from a seed, so a class
+can be rebuilt exactly. Most students make a few realistic mistakes (different ones each);
+some write alternative correct solutions, some hand in the blank notebooks, and every
+`hostile_every`-th student attacks the grader. The attacks are cheap (no loops, floods or
+memory bombs) so that they test robustness without dominating a benchmark's time, and safe
+to run unsealed (no signals to other processes, no writes outside the notebook's folder).
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from pathlib import Path
 
 import nbformat
 
-from dlmath.course import REPO_ROOT
-from dlmath.demo import _corpus, reference, solution_cell
+from dlmath.course import corpus
 from dlmath.nbgrader.course import Course
 from dlmath.notebooks import fill_solutions, read
+from dlmath.sim.demo import reference, solution_cell
+from dlmath.sim.hostile import snippet
 
 Answers = dict[str, str]  # solution cell grade id -> code
 
@@ -76,12 +77,6 @@ for _pattern in ("../../autograders/*/*.py", "../../../autograders/*/*.py",
 '''
 
 
-def _hostile_snippet(name: str) -> str:
-    """A snippet written for the sealed worker's tests, if the repository has it."""
-    path = REPO_ROOT / "tests" / "hostile" / f"{name}.py"
-    return "\n" + path.read_text() if path.exists() else ""
-
-
 def _blank_but_first(answers: Answers, code: str) -> Answers:
     first = next(iter(answers), None)
     return {first: code} if first else {}
@@ -101,8 +96,8 @@ ATTACKS: dict[str, Callable[[Answers], Answers]] = {
     "monkeypatches numpy's comparisons": lambda a: _append_to_first(a, PATCH_NUMPY),
     "reads the autograders, the gradebook and source/": lambda a: _append_to_first(
         a, READ_GRADERS),
-    "dumps the environment and /proc (tests/hostile/secrets.py)": lambda a: _append_to_first(
-        a, _hostile_snippet("secrets")),
+    "dumps the environment and /proc (dlmath/sim/hostile/secrets.py)":
+        lambda a: _append_to_first(a, "\n" + snippet("secrets")),
 }
 
 
@@ -138,7 +133,7 @@ def _reference(assignment: str, notebook: str) -> Answers:
 def _solutions(assignment: str, notebook: str, correct: bool) -> dict[str, list]:
     """function -> the corpus solutions of one kind for it."""
     by_function: dict[str, list] = {}
-    for solution in _corpus(assignment, notebook):
+    for solution in corpus(assignment, notebook):
         if solution.correct == correct:
             by_function.setdefault(solution.function, []).append(solution)
     return by_function
