@@ -158,6 +158,7 @@ def course(pyplot) -> dict[str, tuple[bytes | None, bytes]]:
         shown[f"warm {len(shown)}"] = figures.snapshot(figure), figures.draw(figure)
         pyplot.close(figure)
 
+    pyplot.close("all")  # figures other tests left open are none of the notebooks'
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pyplot, "show", show)
         for path in sorted(source_dir().glob("*/*.ipynb")):

@@ -4,9 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.engine.compare import Tolerance, expect_close
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import SEEDS, Tolerance, expect_close, normal, reference
 
 # Values lie in [-1, 1]; 1e-7 admits eps placed in the denominator either way.
 COSINE = Tolerance("cosine", 1e-7, 1e-9)

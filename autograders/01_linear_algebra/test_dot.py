@@ -3,9 +3,7 @@
 import pytest
 import torch
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference
 
 LENGTHS = [1, 3, 8, 100]
 

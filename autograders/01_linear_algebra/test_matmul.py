@@ -3,12 +3,17 @@
 import pytest
 import torch
 
-from dlmath.engine.checks import expect_raises, mentions_shape
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.errors import CheckFailed
-from dlmath.engine.forbidden import Forbidden
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import (
+    FLOAT64,
+    SEEDS,
+    CheckFailed,
+    Forbidden,
+    expect_close,
+    expect_raises,
+    mentions_shape,
+    normal,
+    reference,
+)
 
 SHAPES = [((2, 3), (3, 4)), ((1, 5), (5, 1)), ((5, 1), (1, 5)), ((4, 4), (4, 4)),
           ((3, 7), (7, 2))]

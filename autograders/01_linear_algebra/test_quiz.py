@@ -1,6 +1,6 @@
 """The answer key of the 01_linear_algebra quiz; each question is graded by its own cell."""
 
-from dlmath.engine.checks import expect_answer
+from dlmath.kit import expect_answer
 
 
 def test_q1(student):

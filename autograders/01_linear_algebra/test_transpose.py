@@ -3,10 +3,7 @@
 import pytest
 import torch
 
-from dlmath.engine.compare import EXACT, expect_close
-from dlmath.engine.forbidden import Forbidden
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import EXACT, SEEDS, Forbidden, expect_close, normal, reference
 
 SHAPES = [(3, 5), (5, 2), (1, 4), (4, 1), (4, 4)]
 FORBIDDEN = Forbidden("transpose", (".T", "np.transpose", ".transpose()", "np.swapaxes",

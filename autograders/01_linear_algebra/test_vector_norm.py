@@ -5,9 +5,7 @@ import math
 import pytest
 import torch
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference
 
 SHAPES = [(5,), (3, 4), (2, 3, 2)]
 ORDS = [1, 2, math.inf]

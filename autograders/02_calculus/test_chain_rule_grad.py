@@ -7,10 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.inputs import SEEDS, normal, uniform
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_matches, normal, reference, uniform
 
 
 @reference

@@ -7,20 +7,19 @@ dlmath.engine.torch_refs) with its torch twin, autograd of the same loss. The an
 
 import numpy as np
 import pytest
-import torch
 
-from dlmath.callables import (
+from dlmath.kit import (
+    ACCUMULATED,
     DOUBLE_WELL_GRAD,
     LOG_SUM_EXP_GRAD,
     RAVINE_GRAD,
+    SEEDS,
     SHIFTED_BOWL_GRAD,
-    lookup,
+    expect_matches,
+    normal,
 )
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import ACCUMULATED
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
-from dlmath.engine.torch_refs import sgd_step
+
+from .shared import torch_sgd
 
 # (grad_f, x0 shape, lr, n_steps): converging, oscillating, diverging, non-quadratic.
 RUNS = [(SHIFTED_BOWL_GRAD, (3,), 0.1, 10), (RAVINE_GRAD, (2,), 0.05, 20),
@@ -31,16 +30,6 @@ RUNS = [(SHIFTED_BOWL_GRAD, (3,), 0.1, 10), (RAVINE_GRAD, (2,), 0.05, 20),
 def run_id(run):
     f, shape, lr, n = run
     return f"{f.name}-{'x'.join(map(str, shape))}-lr{lr}-n{n}"
-
-
-@reference
-def torch_sgd(name, x0, lr, n_steps):
-    grad_f, param = lookup(name).torch, torch.tensor(x0)
-    path = [param.clone()]
-    for _ in range(n_steps):
-        sgd_step([param], [grad_f(param)], [None], lr=lr)
-        path.append(param.clone())
-    return torch.stack(path).numpy()
 
 
 @np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader

@@ -5,11 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
-from dlmath.engine.torch_refs import sgd_step
+from dlmath.kit import FLOAT64, SEEDS, expect_matches, normal, reference, sgd_step
 
 SHAPES = [(3,), (2, 3), (4, 1)]
 RATES = list(zip(SEEDS, [0.1, 0.01, 1.5], strict=True))  # (seed, lr): small, tiny, large

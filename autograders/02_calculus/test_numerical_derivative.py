@@ -8,11 +8,19 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.callables import CUBIC, GAUSSIAN_BUMP, SIN_PLUS_SQUARE, SOFTPLUS, lookup
-from dlmath.engine.calculus_checks import SAME_H, expect_matches
-from dlmath.engine.compare import FINITE_DIFFERENCE
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import (
+    CUBIC,
+    FINITE_DIFFERENCE,
+    GAUSSIAN_BUMP,
+    SAME_H,
+    SEEDS,
+    SIN_PLUS_SQUARE,
+    SOFTPLUS,
+    expect_matches,
+    lookup,
+    normal,
+    reference,
+)
 
 FUNCTIONS = [CUBIC, SIN_PLUS_SQUARE, SOFTPLUS, GAUSSIAN_BUMP]
 SHAPES = {"a number": (), "of shape (5,)": (5,), "of shape (2, 3)": (2, 3)}

@@ -7,11 +7,19 @@ h; `torch.autograd.grad` is the sanity check. x must be unchanged afterwards.
 import numpy as np
 import pytest
 
-from dlmath.callables import LOG_SUM_EXP, QUARTIC_BOWL, ROSENBROCK, SUM_OF_SQUARES
-from dlmath.engine.calculus_checks import SAME_H, expect_matches
-from dlmath.engine.compare import FINITE_DIFFERENCE
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.torch_refs import autograd_gradient, central_gradient
+from dlmath.kit import (
+    FINITE_DIFFERENCE,
+    LOG_SUM_EXP,
+    QUARTIC_BOWL,
+    ROSENBROCK,
+    SAME_H,
+    SEEDS,
+    SUM_OF_SQUARES,
+    autograd_gradient,
+    central_gradient,
+    expect_matches,
+    normal,
+)
 
 FUNCTIONS = [SUM_OF_SQUARES, ROSENBROCK, LOG_SUM_EXP, QUARTIC_BOWL]
 SHAPES = [(3,), (2, 3), (2, 2, 2)]

@@ -2,21 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
 
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_matches, normal
 
-SHAPES = [(7,), (3, 4), (2, 3, 2)]
-
-
-@reference
-def torch_relu_grad(x):
-    t = torch.tensor(x, requires_grad=True)
-    torch.relu(t).sum().backward()
-    return t.grad.numpy()
+from .shared import SHAPES, expect_derivative
 
 
 @np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader
@@ -33,8 +22,7 @@ def mistakes(x):
 def test_matches_autograd(student, shape, seed):
     """matches autograd of torch.relu on shape {shape} (seed {seed})"""
     x = normal(seed, *shape)
-    expect_matches(student.relu_derivative(x), torch_relu_grad(x), tol=FLOAT64,
-                   what=f"relu_derivative of shape {shape}", mistakes=mistakes(x))
+    expect_derivative(student, "relu", x, f"relu_derivative of shape {shape}", mistakes)
 
 
 @pytest.mark.weight(2)
@@ -43,8 +31,7 @@ def test_zero_at_zero(student, seed):
     """is 0 at x = 0 and at x = -0.0, as torch (seed {seed})"""
     x = np.round(normal(seed, 3, 5))  # whole numbers: many exact zeros, some of them -0.0
     x[0, :2] = [0.0, -0.0]
-    expect_matches(student.relu_derivative(x), torch_relu_grad(x), tol=FLOAT64,
-                   what="relu_derivative of an array with zeros", mistakes=mistakes(x))
+    expect_derivative(student, "relu", x, "relu_derivative of an array with zeros", mistakes)
 
 
 def test_all_negative_and_all_positive(student):

@@ -6,20 +6,19 @@ x = x - lr * v. The answer is the trajectory, shape (n_steps + 1, *x0.shape), x0
 
 import numpy as np
 import pytest
-import torch
 
-from dlmath.callables import (
+from dlmath.kit import (
+    ACCUMULATED,
     DOUBLE_WELL_GRAD,
     LOG_SUM_EXP_GRAD,
     RAVINE_GRAD,
+    SEEDS,
     SHIFTED_BOWL_GRAD,
-    lookup,
+    expect_matches,
+    normal,
 )
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import ACCUMULATED
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
-from dlmath.engine.torch_refs import sgd_step
+
+from .shared import torch_sgd
 
 # (grad_f, x0 shape, lr, momentum, n_steps)
 RUNS = [(SHIFTED_BOWL_GRAD, (3,), 0.1, 0.9, 12), (RAVINE_GRAD, (2,), 0.02, 0.9, 20),
@@ -30,16 +29,6 @@ RUNS = [(SHIFTED_BOWL_GRAD, (3,), 0.1, 0.9, 12), (RAVINE_GRAD, (2,), 0.02, 0.9, 
 def run_id(run):
     f, shape, lr, momentum, n = run
     return f"{f.name}-{'x'.join(map(str, shape))}-lr{lr}-mu{momentum}-n{n}"
-
-
-@reference
-def torch_momentum(name, x0, lr, momentum, n_steps):
-    grad_f, param, buffers = lookup(name).torch, torch.tensor(x0), [None]
-    path = [param.clone()]
-    for _ in range(n_steps):
-        sgd_step([param], [grad_f(param)], buffers, lr=lr, momentum=momentum)
-        path.append(param.clone())
-    return torch.stack(path).numpy()
 
 
 @np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader
@@ -73,7 +62,7 @@ def mistakes(grad_f, x0, lr, mu, n_steps):
 
 def check(student, grad_f, x0, lr, momentum, n_steps):
     expect_matches(student.sgd_momentum(grad_f, x0, lr, momentum, n_steps),
-                   torch_momentum(grad_f.name, x0, lr, momentum, n_steps), tol=ACCUMULATED,
+                   torch_sgd(grad_f.name, x0, lr, n_steps, momentum), tol=ACCUMULATED,
                    what=f"sgd_momentum({grad_f.name}, x0 of shape {x0.shape}, lr={lr}, "
                    f"momentum={momentum}, n_steps={n_steps})",
                    mistakes=mistakes(grad_f, x0, lr, momentum, n_steps))

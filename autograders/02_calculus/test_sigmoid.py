@@ -4,12 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.calculus_checks import expect_matches, expect_no_warning
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_matches, expect_no_warning, normal, reference
 
-SHAPES = [(7,), (3, 4), (2, 3, 2)]
+from .shared import SHAPES
+
 LARGE = np.array([-1000.0, -710.0, -100.0, -36.0, -1.0, 0.0, 1.0, 36.0, 100.0, 710.0, 1000.0])
 OVERFLOW_HINT = ("exp of a large number overflows; use exp(-|x|), which never exceeds 1: "
                  "1 / (1 + exp(-x)) for x >= 0 and exp(x) / (1 + exp(x)) for x < 0. Note that "

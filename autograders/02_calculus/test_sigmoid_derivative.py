@@ -4,20 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_matches, normal
 
-SHAPES = [(7,), (3, 4), (2, 3, 2)]
+from .shared import SHAPES, expect_derivative
+
 LARGE = np.array([-1000.0, -710.0, -100.0, -36.0, 0.0, 36.0, 100.0, 710.0, 1000.0])
-
-
-@reference
-def torch_sigmoid_grad(x):
-    t = torch.tensor(x, requires_grad=True)
-    torch.sigmoid(t).sum().backward()
-    return t.grad.numpy()
 
 
 @np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader
@@ -34,8 +25,7 @@ def mistakes(x):
 def test_matches_autograd(student, shape, seed):
     """matches autograd of torch.sigmoid on shape {shape} (seed {seed})"""
     x = normal(seed, *shape, scale=3.0)
-    expect_matches(student.sigmoid_derivative(x), torch_sigmoid_grad(x), tol=FLOAT64,
-                   what=f"sigmoid_derivative of shape {shape}", mistakes=mistakes(x))
+    expect_derivative(student, "sigmoid", x, f"sigmoid_derivative of shape {shape}", mistakes)
 
 
 def test_peak_at_zero(student):
@@ -47,5 +37,4 @@ def test_peak_at_zero(student):
 @pytest.mark.weight(2)
 def test_large_inputs(student):
     """is about 0 (not NaN) for |x| up to 1000"""
-    expect_matches(student.sigmoid_derivative(LARGE), torch_sigmoid_grad(LARGE), tol=FLOAT64,
-                   what=f"sigmoid_derivative({LARGE.tolist()})", mistakes=mistakes(LARGE))
+    expect_derivative(student, "sigmoid", LARGE, f"sigmoid_derivative({LARGE.tolist()})", mistakes)

@@ -2,22 +2,12 @@
 
 import numpy as np
 import pytest
-import torch
 
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_matches, normal
 
-SHAPES = [(7,), (3, 4), (2, 3, 2)]
+from .shared import SHAPES, expect_derivative
+
 LARGE = np.array([-50.0, -20.0, -5.0, 0.0, 5.0, 20.0, 50.0])
-
-
-@reference
-def torch_tanh_grad(x):
-    t = torch.tensor(x, requires_grad=True)
-    torch.tanh(t).sum().backward()
-    return t.grad.numpy()
 
 
 @np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader
@@ -35,8 +25,7 @@ def mistakes(x):
 def test_matches_autograd(student, shape, seed):
     """matches autograd of torch.tanh on shape {shape} (seed {seed})"""
     x = normal(seed, *shape, scale=1.5)
-    expect_matches(student.tanh_derivative(x), torch_tanh_grad(x), tol=FLOAT64,
-                   what=f"tanh_derivative of shape {shape}", mistakes=mistakes(x))
+    expect_derivative(student, "tanh", x, f"tanh_derivative of shape {shape}", mistakes)
 
 
 def test_peak_at_zero(student):
@@ -48,5 +37,4 @@ def test_peak_at_zero(student):
 @pytest.mark.weight(2)
 def test_saturates(student):
     """goes to 0 (not NaN) for large |x|: the saturated tanh passes no gradient"""
-    expect_matches(student.tanh_derivative(LARGE), torch_tanh_grad(LARGE), tol=FLOAT64,
-                   what=f"tanh_derivative({LARGE.tolist()})", mistakes=mistakes(LARGE))
+    expect_derivative(student, "tanh", LARGE, f"tanh_derivative({LARGE.tolist()})", mistakes)

@@ -6,12 +6,19 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.callables import LOG_SUM_EXP, QUARTIC_BOWL, ROSENBROCK, SUM_OF_SQUARES
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import Tolerance
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
-from dlmath.engine.torch_refs import autograd_gradient, central_gradient
+from dlmath.kit import (
+    LOG_SUM_EXP,
+    QUARTIC_BOWL,
+    ROSENBROCK,
+    SEEDS,
+    SUM_OF_SQUARES,
+    Tolerance,
+    autograd_gradient,
+    central_gradient,
+    expect_matches,
+    normal,
+    reference,
+)
 
 FUNCTIONS = [SUM_OF_SQUARES, ROSENBROCK, LOG_SUM_EXP, QUARTIC_BOWL]
 # A right gradient's relative error is rounding noise (about 1e-10) that differs between two

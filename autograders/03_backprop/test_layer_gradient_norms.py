@@ -6,10 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.calculus_checks import as_vector, expect_matches
-from dlmath.engine.compare import Tolerance
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import SEEDS, Tolerance, as_vector, expect_matches, normal, reference
 
 # Norms of a deep sigmoid net span many orders of magnitude: a tiny absolute part.
 NORMS = Tolerance("accumulated float64", 1e-7, 1e-14)

@@ -8,12 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.errors import CheckFailed
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
-from dlmath.engine.torch_refs import backward_from
+from dlmath.kit import FLOAT64, SEEDS, CheckFailed, backward_from, expect_matches, normal, reference
 
 # (N, in, out); (3, 3, 3) is square, where a transpose cannot show as a shape.
 SIZES = [(4, 3, 2), (1, 5, 3), (6, 2, 6), (3, 3, 3), (2, 1, 4)]

@@ -3,27 +3,19 @@
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_matches, normal, reference
+
+from .shared import make_params, torch_mlp_forward
 
 # (N, in, hidden, out)
 SIZES = [(4, 3, 5, 2), (1, 2, 3, 1), (6, 4, 4, 4), (3, 5, 2, 3)]
 
 
-def make_params(seed, fan_in, hidden, fan_out):
-    return {"W1": normal(seed, hidden, fan_in), "b1": normal(seed + 1, hidden, scale=0.5),
-            "W2": normal(seed + 2, fan_out, hidden), "b2": normal(seed + 3, fan_out, scale=0.5)}
-
-
 @reference
 def torch_mlp(X, params):
     p = {k: torch.from_numpy(v) for k, v in params.items()}
-    hidden = torch.relu(F.linear(torch.from_numpy(X), p["W1"], p["b1"]))
-    return F.linear(hidden, p["W2"], p["b2"]).numpy()
+    return torch_mlp_forward(torch.from_numpy(X), p).numpy()
 
 
 @np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader

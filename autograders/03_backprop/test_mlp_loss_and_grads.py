@@ -6,11 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import ACCUMULATED
-from dlmath.engine.errors import CheckFailed
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import ACCUMULATED, SEEDS, CheckFailed, expect_matches, normal, reference
+
+from .shared import backprop, make_params, torch_mlp_forward
 
 # (N, in, hidden, out); (4, 3, 3, 3) is square, where a transpose cannot show as a shape.
 SIZES = [(5, 3, 4, 2), (1, 2, 3, 1), (8, 4, 6, 3), (4, 3, 3, 3)]
@@ -18,35 +16,12 @@ PARTS = ["loss", "W1", "b1", "W2", "b2"]
 KEYS = PARTS[1:]
 
 
-def make_params(seed, fan_in, hidden, fan_out):
-    return {"W1": normal(seed, hidden, fan_in), "b1": normal(seed + 1, hidden, scale=0.5),
-            "W2": normal(seed + 2, fan_out, hidden), "b2": normal(seed + 3, fan_out, scale=0.5)}
-
-
 @reference
 def torch_loss_and_grads(X, y, params):
     p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-    hidden = torch.relu(F.linear(torch.from_numpy(X), p["W1"], p["b1"]))
-    loss = F.mse_loss(F.linear(hidden, p["W2"], p["b2"]), torch.from_numpy(y))
+    loss = F.mse_loss(torch_mlp_forward(torch.from_numpy(X), p), torch.from_numpy(y))
     loss.backward()
     return {"loss": loss.item()} | {k: v.grad.numpy() for k, v in p.items()}
-
-
-def backprop(X, y, p, mask=np.greater, loss_scale=1.0, grad_scale=1.0, db_axis=0,
-             transpose_dW=False):
-    """Numpy backprop with switches for the usual slips; the defaults are right."""
-    Z1 = X @ p["W1"].T + p["b1"]
-    A1 = np.maximum(Z1, 0)
-    Y = A1 @ p["W2"].T + p["b2"]
-    dY = grad_scale * 2 * (Y - y) / Y.size
-    dZ1 = (dY @ p["W2"]) * mask(Z1, 0)
-
-    def dW(dZ, A):
-        return A.T @ dZ if transpose_dW else dZ.T @ A
-
-    return {"loss": loss_scale * np.mean((Y - y) ** 2),
-            "W1": dW(dZ1, X), "b1": dZ1.sum(axis=db_axis),
-            "W2": dW(dY, A1), "b2": dY.sum(axis=db_axis)}
 
 
 @np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader

@@ -5,10 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_matches, normal, reference
 
 SHAPES = [(5,), (4, 1), (3, 4), (1, 1)]
 

@@ -2,22 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
 
-from dlmath.engine.calculus_checks import expect_matches
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
-from dlmath.engine.torch_refs import backward_from
+from dlmath.kit import SEEDS, normal
 
-SHAPES = [(4, 3), (1, 6), (5, 2)]
-
-
-@reference
-def torch_relu_backward(dA, Z):
-    Zt = torch.tensor(Z, requires_grad=True)
-    backward_from(torch.relu(Zt), dA)
-    return Zt.grad.numpy()
+from .shared import ACTIVATION_SHAPES, expect_backward
 
 
 @np.errstate(all="ignore")  # a wrong answer may overflow: no warning from the grader
@@ -31,12 +19,11 @@ def mistakes(dA, Z):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("shape", ACTIVATION_SHAPES, ids=lambda s: "x".join(map(str, s)))
 def test_matches_autograd(student, shape, seed):
     """matches autograd of torch.relu for shape {shape} (seed {seed})"""
     dA, Z = normal(seed, *shape), normal(seed + 10, *shape)
-    expect_matches(student.relu_backward(dA, Z), torch_relu_backward(dA, Z), tol=FLOAT64,
-                   what=f"relu_backward of shape {shape}", mistakes=mistakes(dA, Z))
+    expect_backward(student, "relu", dA, Z, f"relu_backward of shape {shape}", mistakes)
 
 
 @pytest.mark.weight(2)
@@ -45,5 +32,4 @@ def test_zero_at_zero(student, seed):
     """passes no gradient where Z = 0 or -0.0, as torch (seed {seed})"""
     dA, Z = normal(seed, 4, 5), np.round(normal(seed + 10, 4, 5))  # many exact zeros
     Z[0, :2] = [0.0, -0.0]
-    expect_matches(student.relu_backward(dA, Z), torch_relu_backward(dA, Z), tol=FLOAT64,
-                   what="relu_backward where some Z are exactly 0", mistakes=mistakes(dA, Z))
+    expect_backward(student, "relu", dA, Z, "relu_backward where some Z are exactly 0", mistakes)

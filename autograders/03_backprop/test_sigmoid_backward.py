@@ -7,21 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.calculus_checks import expect_matches, expect_no_warning
-from dlmath.engine.compare import FLOAT64
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
-from dlmath.engine.torch_refs import backward_from
+from dlmath.kit import SEEDS, expect_no_warning, normal
 
-SHAPES = [(4, 3), (1, 6), (5, 2)]
+from .shared import ACTIVATION_SHAPES, expect_backward
+
 LARGE = np.array([[-1000.0, -100.0, -20.0, 0.0, 20.0, 100.0, 1000.0]])
-
-
-@reference
-def torch_sigmoid_backward(dA, Z):
-    Zt = torch.tensor(Z, requires_grad=True)
-    backward_from(torch.sigmoid(Zt), dA)
-    return Zt.grad.numpy()
 
 
 def _sigmoid(x):
@@ -49,19 +39,15 @@ def test_no_overflow_warning(student):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("shape", ACTIVATION_SHAPES, ids=lambda s: "x".join(map(str, s)))
 def test_matches_autograd(student, shape, seed):
     """matches autograd of torch.sigmoid for shape {shape} (seed {seed})"""
     dA, Z = normal(seed, *shape), normal(seed + 10, *shape, scale=2.0)
-    expect_matches(student.sigmoid_backward(dA, Z), torch_sigmoid_backward(dA, Z),
-                   tol=FLOAT64, what=f"sigmoid_backward of shape {shape}",
-                   mistakes=mistakes(dA, Z))
+    expect_backward(student, "sigmoid", dA, Z, f"sigmoid_backward of shape {shape}", mistakes)
 
 
 @pytest.mark.weight(2)
 def test_large_inputs(student):
     """passes about 0 (not NaN) for |Z| up to 1000"""
     dA = normal(3, *LARGE.shape)
-    expect_matches(student.sigmoid_backward(dA, LARGE), torch_sigmoid_backward(dA, LARGE),
-                   tol=FLOAT64, what="sigmoid_backward with |Z| up to 1000",
-                   mistakes=mistakes(dA, LARGE))
+    expect_backward(student, "sigmoid", dA, LARGE, "sigmoid_backward with |Z| up to 1000", mistakes)

@@ -9,12 +9,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.engine.calculus_checks import as_vector, expect_matches
-from dlmath.engine.compare import ACCUMULATED
-from dlmath.engine.errors import CheckFailed
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
-from dlmath.engine.torch_refs import sgd_step
+from dlmath.kit import (
+    ACCUMULATED,
+    SEEDS,
+    CheckFailed,
+    as_vector,
+    expect_matches,
+    normal,
+    reference,
+    sgd_step,
+)
+
+from .shared import backprop, make_params, torch_mlp_forward
 
 KEYS = ["W1", "b1", "W2", "b2"]
 # (N, in, hidden, out, lr, n_steps)
@@ -25,18 +31,12 @@ def run_id(run):
     return "N{}-in{}-h{}-out{}-lr{}-n{}".format(*run)
 
 
-def make_params(seed, fan_in, hidden, fan_out):
-    return {"W1": normal(seed, hidden, fan_in), "b1": normal(seed + 1, hidden, scale=0.5),
-            "W2": normal(seed + 2, fan_out, hidden), "b2": normal(seed + 3, fan_out, scale=0.5)}
-
-
 @reference
 def torch_training(X, y, params, lr, n_steps):
     p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
     Xt, yt, losses = torch.from_numpy(X), torch.from_numpy(y), []
     for _ in range(n_steps):
-        hidden = torch.relu(F.linear(Xt, p["W1"], p["b1"]))
-        loss = F.mse_loss(F.linear(hidden, p["W2"], p["b2"]), yt)
+        loss = F.mse_loss(torch_mlp_forward(Xt, p), yt)
         losses.append(loss.item())
         grads = torch.autograd.grad(loss, list(p.values()))
         sgd_step(list(p.values()), list(grads), [None] * len(p), lr=lr)
@@ -44,13 +44,8 @@ def torch_training(X, y, params, lr, n_steps):
 
 
 def loss_and_grads(X, y, p):
-    Z1 = X @ p["W1"].T + p["b1"]
-    A1 = np.maximum(Z1, 0)
-    Y = A1 @ p["W2"].T + p["b2"]
-    dY = 2 * (Y - y) / Y.size
-    dZ1 = (dY @ p["W2"]) * (Z1 > 0)
-    return np.mean((Y - y) ** 2), {"W1": dZ1.T @ X, "b1": dZ1.sum(0), "W2": dY.T @ A1,
-                                   "b2": dY.sum(0)}
+    grads = backprop(X, y, p)
+    return grads.pop("loss"), grads
 
 
 def train(X, y, p, lr, n_steps, sign=-1.0, loss_after=False, w2_first=False):

@@ -4,9 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, rng
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_close, reference, rng
 
 SIZES = [(3, 3), (5, 5), (10, 10), (4, 6)]
 

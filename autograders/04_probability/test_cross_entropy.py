@@ -5,12 +5,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, normal, rng
-from dlmath.engine.references import reference
-from dlmath.engine.stability import stable_call
+from dlmath.kit import FLOAT64, SEEDS, expect_close, reference, stable_call
 
-SIZES = [(4, 3), (3, 5), (1, 4), (8, 10), (5, 2)]
+from .shared import BATCHES, batch_id, logits_and_classes
+
 STABLE = ("compute log-softmax with log-sum-exp (subtract the max) instead of taking the log "
           "of softmax: exp overflows and log(0) is -inf")
 
@@ -32,16 +30,11 @@ def mistakes(logits, targets):
                 -float(np.mean(logp[:, targets]))}
 
 
-def classes(seed, n, c):
-    return rng(seed + 100).integers(0, c, size=n)
-
-
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: "N{}-C{}".format(*s))
+@pytest.mark.parametrize("size", BATCHES, ids=batch_id)
 def test_matches_torch(student, size, seed):
     """matches F.cross_entropy with N, C = {size} (seed {seed})"""
-    n, c = size
-    logits, targets = normal(seed, n, c, scale=2.0), classes(seed, n, c)
+    logits, targets = logits_and_classes(seed, *size)
     expect_close(student.cross_entropy(logits, targets), torch_ce(logits, targets),
                  tol=FLOAT64, what=f"cross_entropy of logits {logits.shape}",
                  known_mistakes=mistakes(logits, targets))

@@ -4,12 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, normal, rng
-from dlmath.engine.references import reference
-from dlmath.engine.stability import stable_call
+from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference, stable_call
 
-SIZES = [(4, 3), (3, 5), (1, 4), (8, 10)]
+from .shared import BATCHES, batch_id, classes
+
 CLIP = "clip the probabilities to [eps, 1] before the log: log(0) is -inf, and 0 · (-inf) is NaN"
 
 
@@ -39,11 +37,11 @@ def probabilities(seed, n, c):
 
 
 def one_hot(seed, n, c):
-    return np.eye(c)[rng(seed + 100).integers(0, c, size=n)]
+    return np.eye(c)[classes(seed, n, c)]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: "N{}-C{}".format(*s))
+@pytest.mark.parametrize("size", BATCHES[:4], ids=batch_id)
 def test_one_hot(student, size, seed):
     """matches the formula in torch for one-hot targets, N, C = {size} (seed {seed})"""
     y, p = one_hot(seed, *size), probabilities(seed, *size)

@@ -6,10 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, normal, uniform
-from dlmath.engine.references import reference
-from dlmath.engine.stability import stable_call
+from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference, stable_call, uniform
 
 PARAMS = [(0.0, 1.0), (2.5, 0.3), (-1.0, 4.0)]
 STABLE = ("write the log density directly, -(x - mu)² / (2 sigma²) - log sigma - log √(2π): "

@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, normal, uniform
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference, uniform
 
 PARAMS = [(0.0, 1.0), (2.5, 0.3), (-1.0, 4.0)]
 

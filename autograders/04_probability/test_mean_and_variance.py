@@ -4,9 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference
 
 CASES = [((12,), None), ((4, 6), None), ((4, 6), 0), ((4, 6), 1), ((3, 4, 5), -1),
          ((3, 4, 5), 1), ((5, 1), 0)]

@@ -2,8 +2,7 @@
 
 import math
 
-from dlmath.engine.checks import expect_answer, normalize_number
-from dlmath.engine.errors import CheckFailed
+from dlmath.kit import CheckFailed, expect_answer, normalize_number
 
 
 def expect_about(answer, key, explanation):

@@ -11,10 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, normal, rng
-from dlmath.engine.references import reference
-from dlmath.engine.stability import stable_call
+from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference, rng, stable_call
 
 # (batch dims, L queries, S keys, d, d_v)
 SIZES = [((), 3, 5, 4, 2), ((2,), 4, 4, 8, 8), ((2,), 5, 3, 6, 7), ((2, 3), 2, 6, 4, 3)]

@@ -5,9 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, normal, uniform
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference, uniform
 
 SIZES = [(8, 3), (5, 7), (4, 4), (100, 2)]
 

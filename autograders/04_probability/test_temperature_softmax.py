@@ -4,10 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.inputs import SEEDS, normal
-from dlmath.engine.references import reference
-from dlmath.engine.stability import stable_call
+from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference, stable_call
 
 TEMPERATURES = [0.5, 1.0, 2.0, 10.0]
 STABLE = "divide by T, then subtract the max before exp: a small T makes the logits huge"

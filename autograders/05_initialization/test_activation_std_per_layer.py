@@ -10,9 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.engine.compare import Tolerance, expect_close
-from dlmath.engine.inputs import normal
-from dlmath.engine.references import reference
+from dlmath.kit import Tolerance, expect_close, normal, reference
 
 ACTIVATIONS = {"linear": lambda h: h, "relu": torch.relu, "tanh": torch.tanh}
 # (N, widths, seed): widths[0] is the input size; a layer maps widths[i] to widths[i + 1].

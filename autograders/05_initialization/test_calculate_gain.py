@@ -5,9 +5,7 @@ import math
 import pytest
 import torch
 
-from dlmath.engine.checks import expect_raises
-from dlmath.engine.compare import FLOAT64, expect_close
-from dlmath.engine.references import reference
+from dlmath.kit import FLOAT64, expect_close, expect_raises, reference
 
 LINEAR = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
           "conv_transpose3d", "sigmoid"]

@@ -1,24 +1,17 @@
 """fan_in_fan_out(shape): (fan_in, fan_out) as torch computes them for dense and conv weights."""
 
 import pytest
-import torch
 
-from dlmath.engine.checks import expect_raises
-from dlmath.engine.compare import EXACT, expect_close
-from dlmath.engine.references import reference
+from dlmath.kit import EXACT, expect_close, expect_raises, fans, reference
 
 # Dense (out, in) and conv (out, in, *kernel) weights of 1, 2 and 3 spatial dimensions.
 SHAPES = [(3, 5), (7, 2), (4, 4), (16, 3, 5), (64, 3, 3, 3), (8, 4, 5, 2),
           (10, 6, 3, 3, 3), (32, 16, 1, 1), (5, 2, 4, 1, 3)]
 
 
-def torch_fans(shape):
-    return tuple(int(f) for f in torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape)))
-
-
 @reference
 def mistakes(shape):
-    fan_in, fan_out = torch_fans(shape)
+    fan_in, fan_out = fans(shape)
     wrong = {"(fan_out, fan_in): the order reversed, or a weight read as (in, out)":
              (fan_out, fan_in)}
     if len(shape) > 2:
@@ -31,7 +24,7 @@ def mistakes(shape):
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_matches_torch(student, shape):
     """matches torch's fans for a weight of shape {shape}"""
-    expect_close(student.fan_in_fan_out(shape), torch_fans(shape), tol=EXACT,
+    expect_close(student.fan_in_fan_out(shape), fans(shape), tol=EXACT,
                  what=f"fan_in_fan_out({shape})", known_mistakes=mistakes(shape))
 
 

@@ -7,29 +7,22 @@ inequalities are in dlmath/engine/stats.py). By the union bound a correct implem
 this grader with probability at most FALSE_FAILURE_BOUND = 3 * 3 * 1e-11 = 9e-11 < 1e-9.
 """
 
-import numpy as np
 import pytest
-import torch
 
-from dlmath.engine.stats import expect_draws, expect_normal, expect_rng_honoured
+from dlmath.kit import (
+    expect_draws,
+    expect_normal,
+    expect_sampler_honours_rng,
+    generator,
+    normal_cdf,
+)
 
-DELTA = 1e-11
+from .shared import DELTA
+
 # (shape, mean, std, seed)
 CASES = [((200, 100), 0.0, 0.02, 10), ((64, 32, 3, 3), -1.0, 2.0, 11),
          ((20_000,), 0.5, 1.0, 12)]
 FALSE_FAILURE_BOUND = len(CASES) * 3 * DELTA
-SEED_OFFSET = 0  # the project's tests replay the grader with other seeds
-
-
-def generator(seed):
-    return np.random.default_rng(SEED_OFFSET + seed)
-
-
-def torch_normal_cdf(mean, std):
-    dist = torch.distributions.Normal(torch.tensor(mean, dtype=torch.float64),
-                                      torch.tensor(std, dtype=torch.float64),
-                                      validate_args=False)
-    return lambda x: dist.cdf(torch.from_numpy(x)).numpy()
 
 
 def draws(student, shape, mean, std, seed):
@@ -42,7 +35,7 @@ def draws(student, shape, mean, std, seed):
 def test_distribution(student, shape, mean, std, seed):
     """weights of shape {shape} follow N({mean}, {std}²): std, mean, KS test"""
     x = draws(student, shape, mean, std, seed)
-    expect_normal(x, mean, std, cdf=torch_normal_cdf(mean, std), delta=DELTA,
+    expect_normal(x, mean, std, cdf=normal_cdf(mean, std), delta=DELTA,
                   what=f"normal_init({shape}, {mean}, {std}, rng)",
                   known_stds={"using the variance std² as the standard deviation": std**2,
                               "ignoring std (a standard normal)": 1.0})
@@ -56,9 +49,5 @@ def test_shape(student, shape):
 
 def test_rng_honoured(student):
     """draws come from rng: same seed, same draws; another seed or call, other draws"""
-    rng = generator(30)
-    first = student.normal_init((4, 5), 0.0, 1.0, rng)
-    next_call = student.normal_init((4, 5), 0.0, 1.0, rng)
-    again = draws(student, (4, 5), 0.0, 1.0, seed=30)
-    other_seed = draws(student, (4, 5), 0.0, 1.0, seed=31)
-    expect_rng_honoured(first, again, other_seed, next_call, "normal_init")
+    expect_sampler_honours_rng(lambda rng: student.normal_init((4, 5), 0.0, 1.0, rng),
+                               lambda seed: draws(student, (4, 5), 0.0, 1.0, seed), "normal_init")

@@ -2,7 +2,7 @@
 
 import math
 
-from dlmath.engine.checks import expect_answer
+from dlmath.kit import expect_answer
 
 
 def test_q1(student):

@@ -9,7 +9,6 @@ process, which costs microseconds instead of a pytest session per notebook.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
 import itertools
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from dlmath.course import autograders_dir
+from dlmath.course import autograders_dir, import_path
 from dlmath.engine.errors import CheckFailed, StudentTimeout
 from dlmath.engine.forbidden import Forbidden
 from dlmath.engine.results import CaseResult, ExerciseResult, score_cases, take_notes
@@ -55,19 +54,22 @@ def _part(exercise_id: str) -> str:
     return exercise_id.partition("/")[2].partition(".")[2]
 
 
+GRADERS = "dlmath_graders"  # a grader is the module dlmath_graders.<assignment>.test_<exercise>
+
+
 def load_grader(exercise_id: str) -> ModuleType:
-    """Import (once per process) the grader module of an exercise."""
+    """Import (once per process) the grader module of an exercise, in the package of its
+    assignment's folder, so that its `from .shared import ...` finds `shared.py` beside it."""
     path = grader_path(exercise_id)
     if path not in _MODULES:
         if not path.exists():
             raise FileNotFoundError(f"no grader for exercise {exercise_id!r}")
-        name = f"dlmath_graders.{path.parent.name}.{path.stem}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        _MODULES[path] = module
+        package = f"{GRADERS}.{path.parent.name}"
+        for name, folders in ((GRADERS, []), (package, [str(path.parent)])):
+            if name not in sys.modules:
+                sys.modules[name] = ModuleType(name)
+                sys.modules[name].__path__ = folders  # type: ignore[attr-defined]
+        _MODULES[path] = import_path(path, f"{package}.{path.stem}")
     return _MODULES[path]
 
 
