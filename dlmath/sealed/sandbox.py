@@ -160,23 +160,19 @@ def _cover_path_of(fd: int) -> None:
         length = _check(_libc.readlink(f"/proc/self/fd/{fd}".encode(), path, size - 1),
                         "readlink")
         path[length] = b"\0"
-        if stat.S_ISDIR(os.fstat(fd).st_mode):
-            flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
-            result = _libc.mount(b"none", path, b"tmpfs", ctypes.c_ulong(flags),
-                                 b"size=4k,mode=000")
-        else:
-            result = _libc.mount(b"/dev/null", path, None, ctypes.c_ulong(MS_BIND), None)
-        _check(result, f"covering descriptor {fd}")
+        _cover_target(path, stat.S_ISDIR(os.fstat(fd).st_mode), f"descriptor {fd}")
     finally:
         ctypes.memset(path, 0, size)
 
 
-def _cover_one(path: str) -> None:
-    if os.path.isdir(path):
-        _mount("none", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-               "size=4k,mode=000")
+def _cover_target(target: bytes | ctypes.Array, directory: bool, what: str) -> None:
+    """An empty, read-only tmpfs that nobody may open over a folder; /dev/null over a file."""
+    if directory:
+        result = _libc.mount(b"none", target, b"tmpfs", ctypes.c_ulong(
+            MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), b"size=4k,mode=000")
     else:
-        _mount("/dev/null", path, None, MS_BIND)
+        result = _libc.mount(b"/dev/null", target, None, ctypes.c_ulong(MS_BIND), None)
+    _check(result, f"covering {what}")
 
 
 def _worker_namespaces(scratch: str, scratch_bytes: int, owner: int | None = None
@@ -246,7 +242,7 @@ def _give(root: str, owner: int) -> None:
 def _hide_proc() -> Protection:
     """/proc shows other processes' environments and memory maps: cover it."""
     try:
-        _cover_one("/proc")
+        _cover_target(b"/proc", True, "/proc")
     except OSError as exc:
         return Protection("mount namespace", False, str(exc))
     return Protection("mount namespace", True, "scratch and /proc its own")
