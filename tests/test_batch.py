@@ -200,8 +200,11 @@ def test_unchanged_submissions_are_skipped(courses):
 def test_killed_run_leaves_no_half_grade_and_resumes(tmp_path):
     course = make_course(tmp_path / "killed")
     markers = lambda: list((course.root / "autograded").glob(f"*/{ASSIGNMENT}/{MARKER}"))  # noqa: E731
+    temporary = tmp_path / "tmp"  # what the killed run cannot clean up stays in the test's
+    temporary.mkdir()
     process = subprocess.Popen([sys.executable, "-m", "dlmath.cli", "grade", ASSIGNMENT,
-                                "--workers", "1"], cwd=course.root, env=course.env(),
+                                "--workers", "1"], cwd=course.root,
+                               env=course.env() | {"TMPDIR": str(temporary)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     deadline = time.monotonic() + 120
