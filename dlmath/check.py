@@ -8,14 +8,18 @@ for measuring the cost of the checks alone).
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from nbformat import NotebookNode
 
 from dlmath.course import source_dir
 from dlmath.engine.results import ExerciseResult
 from dlmath.engine.runner import grade_exercise
-from dlmath.engine.student import LocalStudent, exec_cells
+from dlmath.engine.student import LocalStudent, Student, exec_cells
 from dlmath.notebooks import (
     GradeCall,
     NotebookError,
@@ -67,19 +71,23 @@ def find_grade_calls(path: Path, assignment: str | None = None) -> list[GradeCal
 def check_notebook(path: Path, assignment: str | None = None, sealed: bool = True
                    ) -> NotebookReport:
     calls = find_grade_calls(path, assignment)
-    grade_ids = [c.grade_id for c in calls]
-    nb = read(path)
+    with _student(read(path), sealed) as (student, problems):
+        results = [grade_exercise(c.exercise_id, student, c.points) for c in calls]
+    return NotebookReport(str(path), results, problems, [c.grade_id for c in calls])
+
+
+@contextlib.contextmanager
+def _student(nb: NotebookNode, sealed: bool) -> Iterator[tuple[Student, list[str]]]:
+    """The notebook's code run in a sealed worker (or here), as a student the graders call,
+    and the problems of its cells."""
     if sealed:
         from dlmath.sealed import open_submission
 
         with open_submission(nb) as submission:
-            student = submission.student()
-            results = [grade_exercise(c.exercise_id, student, c.points) for c in calls]
-            return NotebookReport(str(path), results, submission.problems, grade_ids)
+            yield submission.student(), submission.problems
+        return
     sources = student_sources(nb)
     os.environ.setdefault("MPLBACKEND", "Agg")  # plots render off screen
     namespace: dict = {"__name__": "__main__"}
     problems = exec_cells(sources, namespace)
-    local = LocalStudent(namespace, sources)
-    return NotebookReport(str(path), [grade_exercise(c.exercise_id, local, c.points)
-                                      for c in calls], problems, grade_ids)
+    yield LocalStudent(namespace, sources), problems
