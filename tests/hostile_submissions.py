@@ -55,7 +55,7 @@ SECRET_VARIABLE = "DLMATH_HOSTILE_SECRET"  # set in the grader's environment dur
 # The attacks themselves live with the assignment's graders: hostile.py there.
 _ATTACKS = course_module(ASSIGNMENT, "hostile")
 Attack, ATTACKS = _ATTACKS.Attack, _ATTACKS.ATTACKS
-IPC_PRELUDE, IPC_KEY = _ATTACKS.IPC_PRELUDE, _ATTACKS.IPC_KEY
+IPC_KEY, IPC_QUEUE = _ATTACKS.IPC_KEY, _ATTACKS.IPC_QUEUE
 
 
 @dataclass(frozen=True)
@@ -191,8 +191,8 @@ def ipc_objects() -> dict[str, set[str]]:
         lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
         found[kind] = {" ".join(line.split()[:2]) for line in lines if line.split()[0] == key}
     libc = ctypes.CDLL(None, use_errno=True)
-    queue = libc.mq_open(b"/dlmath-hostile", os.O_RDONLY)
-    found["mq"] = {"/dlmath-hostile"} if queue >= 0 else set()
+    queue = libc.mq_open(IPC_QUEUE.encode(), os.O_RDONLY)
+    found["mq"] = {IPC_QUEUE} if queue >= 0 else set()
     if queue >= 0:
         libc.mq_close(queue)
     return found

@@ -32,14 +32,14 @@ class Attack:
         return prelude + "\n" + code if self.prelude else code
 
 
-IPC_PRELUDE = '''
+IPC_KEY, IPC_QUEUE = 0x646C6D68, "/dlmath-hostile"  # what h34 plants and h35 looks for
+IPC_PRELUDE = f'''
 import ctypes
 import os
 
 libc = ctypes.CDLL(None, use_errno=True)
-KEY, IPC_CREAT, MQ_NAME = 0x646C6D68, 0o1000, b"/dlmath-hostile"
+KEY, IPC_CREAT, MQ_NAME = {IPC_KEY:#x}, 0o1000, {IPC_QUEUE.encode()!r}
 '''
-IPC_KEY = 0x646C6D68  # KEY above
 ATTACKS = (
     Attack("h01_input_transformer", "an IPython input transformer rewrites graded cells to "
            "their maximum; transpose returns None", "transpose", '''
