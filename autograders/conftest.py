@@ -26,6 +26,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "weight(w): the weight of a grader case")
+    config.addinivalue_line("markers", "property: a check an answer doing no work may pass")
 
 
 @pytest.fixture(scope="module")

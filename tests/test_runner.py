@@ -116,3 +116,44 @@ def test_forbidden_checks_weigh_half_their_exercise():
             cases = collect_cases(module)
             gated = sum(c.weight for c in cases if c.id == "test_no_forbidden_calls")
             assert gated == sum(c.weight for c in cases) - gated, path
+
+
+PROPERTY_GRADER = '''
+import pytest
+from dlmath.engine.compare import expect_close
+
+
+@pytest.mark.parametrize("x", [1.0, 2.0, 3.0])
+def test_values(student, x):
+    """scales {x} by 10"""
+    expect_close(student.scale(x, 10), x * 10)
+
+
+@pytest.mark.property
+@pytest.mark.weight(3)
+def test_zero(student):
+    """zero stays zero"""
+    expect_close(student.scale(0.0, 10), 0.0)
+'''
+
+
+@pytest.mark.parametrize("code, score", [
+    ("def scale(x, k):\n    return 0.0", 0.0),  # passes only the property: earns nothing
+    ("def scale(x, k):\n    return x * k if x < 3 else 0.0", 2 * (2 / 6 + 3 / 6 * 2 / 3)),
+    ("def scale(x, k):\n    return x * k", 2.0),
+])
+def test_property_checks_earn_the_share_of_the_value_checks(graders, code, score):
+    (graders / "99_demo" / "test_scale.py").write_text(PROPERTY_GRADER)
+    result = run_exercise("99_demo/scale", student(code), 2)
+    assert result.score == pytest.approx(score, abs=1e-6)
+    zero = next(c for c in result.cases if c.group == "test_zero")
+    assert zero.passed and (zero.credit == 1 or "a property check: worth" in zero.message)
+
+
+def test_every_grader_has_a_value_check():
+    """A grader made only of property checks would give nothing to anyone."""
+    from dlmath.course import autograders_dir
+
+    for path in sorted(autograders_dir().glob("*/test_*.py")):
+        module = load_grader(f"{path.parent.name}/{path.stem[5:]}")
+        assert any(not c.gated for c in collect_cases(module)), path

@@ -36,6 +36,7 @@ class Case:
     function: Callable[..., Any]
     params: dict[str, Any]
     weight: float
+    gated: bool = False  # a property check: credited only as far as the value checks pass
 
 
 def grader_path(exercise_id: str) -> Path:
@@ -87,6 +88,7 @@ def collect_cases(module: ModuleType, part: str = "") -> list[Case]:
 def _expand(name: str, fn: Callable[..., Any]) -> Iterator[Case]:
     marks = getattr(fn, "pytestmark", [])
     weight = next((float(m.args[0]) for m in marks if m.name == "weight"), 1.0)
+    gated = name == FORBIDDEN_CHECK or any(m.name == "property" for m in marks)
     # As pytest does: ids in mark order (the innermost decorator first); the outermost
     # decorator's parameter varies fastest.
     grids = [_parameter_grid(m) for m in marks if m.name == "parametrize"]
@@ -99,7 +101,7 @@ def _expand(name: str, fn: Callable[..., Any]) -> Iterator[Case]:
             params |= values
             ids.append(case_id)
         case_id = f"{name}[{'-'.join(ids)}]" if ids else name
-        yield Case(case_id, _format_title(title, params), fn, params, weight)
+        yield Case(case_id, _format_title(title, params), fn, params, weight, gated)
 
 
 def _parameter_grid(mark: Any) -> list[tuple[dict[str, Any], str]]:
@@ -142,7 +144,8 @@ def run_exercise(exercise_id: str, student: Student, points: float) -> ExerciseR
     results = []
     timed_out = ""
     warnings_before = len(student.warnings)
-    for case in collect_cases(module, _part(exercise_id)):
+    cases = collect_cases(module, _part(exercise_id))
+    for case in cases:
         if timed_out:
             results.append(CaseResult(case.title, "failed", f"not run: {timed_out}", case.weight))
             continue
@@ -151,31 +154,33 @@ def run_exercise(exercise_id: str, student: Student, points: float) -> ExerciseR
             timed_out = "an earlier call ran out of time"
         results.append(replace(result, group=case.id.partition("[")[0]))
     student.trace(False)
-    if forbidden is not None:
-        results = gate_forbidden_check(results)
+    results = gate_properties(results, [case.gated for case in cases])
     scored, score = score_cases(results, points)
     raised = dict.fromkeys(student.warnings[warnings_before:])  # each distinct one, in order
     notes = tuple(f"your code raised a warning: {w}" for w in raised)
     return ExerciseResult(exercise_id, scored, score, float(points), notes)
 
 
-FORBIDDEN_CHECK = "test_no_forbidden_calls"
+FORBIDDEN_CHECK = "test_no_forbidden_calls"  # always a property check
 
 
-def gate_forbidden_check(results: list[CaseResult]) -> list[CaseResult]:
-    """"Built without X" is worth only as much as the function works: its credit is the
-    share of the other checks' weight that passed (a function returning None earns none)."""
-    others = [r for r in results if r.group != FORBIDDEN_CHECK]
-    total = sum(r.weight for r in others)
-    share = sum(r.weight for r in others if r.passed) / total if total else 0.0
-    gated = []
-    for r in results:
-        if r.group == FORBIDDEN_CHECK and r.passed and share < 1:
-            r = replace(r, credit=share, message=(
-                f"no forbidden calls: worth {share:.0%} of its points, the share of the other "
-                "checks that passed"))
-        gated.append(r)
-    return gated
+def gate_properties(results: list[CaseResult], gated: list[bool]) -> list[CaseResult]:
+    """A property that an answer doing no work can also have (the right shape or dtype,
+    reproducible, rows summing to 1, inputs left unchanged, no forbidden call) is worth
+    only as much as the function works: a passed property check earns the share of the
+    value checks' weight that passed. Returning the input, zeros or a constant earns none."""
+    values = [r for r, g in zip(results, gated, strict=True) if not g]
+    total = sum(r.weight for r in values)
+    share = sum(r.weight for r in values if r.passed) / total if total else 0.0
+    return [replace(r, credit=share, message=_gated_message(r, share))
+            if g and r.passed and share < 1 else r
+            for r, g in zip(results, gated, strict=True)]
+
+
+def _gated_message(result: CaseResult, share: float) -> str:
+    what = "no forbidden calls" if result.group == FORBIDDEN_CHECK else "a property check"
+    return (f"{what}: worth {share:.0%} of its points, the share of the checks of the "
+            "values that passed" + (f" ({result.message})" if result.message else ""))
 
 
 def run_case(case: Case, student: Student) -> CaseResult:
