@@ -3,8 +3,10 @@ is hidden beside the graders of each assignment (its corpus of right and wrong s
 
 `autograders/<assignment>/corpus.py` defines `CORPORA`, a tuple of `Corpus`, one per notebook:
 alternative correct solutions (diagnosis None) must keep full marks; wrong ones (one realistic
-mistake each) must lose points, and the feedback must contain `diagnosis`. The folders'
-names start with digits, so their modules are loaded by path (`course_module`).
+mistake each) must lose points, and the feedback must contain `diagnosis`; answers that do no
+work (`does_nothing`: the input returned, zeros, a constant, plain `rng.random`) must score
+exactly zero. The folders' names start with digits, so their modules are loaded by path
+(`course_module`).
 """
 
 from __future__ import annotations
@@ -50,10 +52,16 @@ class Solution:
     name: str  # what this solution does, e.g. "einsum" or "forgets the bias"
     code: str  # replaces the reference definition of the function (or the quiz variable)
     diagnosis: str | None = None  # None: correct, full marks; else: expected in the feedback
+    idle: bool = False  # an answer that does no work: it must score exactly zero
 
     @property
     def correct(self) -> bool:
         return self.diagnosis is None
+
+    @property
+    def mistake(self) -> bool:
+        """A realistic mistake (not an answer that does no work)."""
+        return not self.correct and not self.idle
 
     @property
     def source(self) -> str:
@@ -61,7 +69,7 @@ class Solution:
 
     @property
     def id(self) -> str:
-        kind = "right" if self.correct else "wrong"
+        kind = "right" if self.correct else "idle" if self.idle else "wrong"
         return f"{self.function}-{kind}-{self.name.replace(' ', '_')}"
 
 
@@ -70,6 +78,12 @@ class Corpus:
     assignment: str  # e.g. "01_linear_algebra"
     notebook: str  # e.g. "linear_algebra.ipynb": where the reference lives
     solutions: tuple[Solution, ...]
+
+
+def does_nothing(function: str, name: str, code: str) -> Solution:
+    """An answer that does no work (returns its input, zeros, a constant, `rng.random`):
+    every check it passes is one an answer can pass without the math, so it earns nothing."""
+    return Solution(function, name, code, diagnosis="", idle=True)
 
 
 def import_path(path: Path, module_name: str) -> ModuleType:

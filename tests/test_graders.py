@@ -1,5 +1,6 @@
 """Every grader against its corpus: right answers keep full marks, mistakes lose points
-with the right diagnosis, and the reference solutions score the maximum."""
+with the right diagnosis, answers that do no work score zero, and the reference solutions
+score the maximum."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def test_corpus_solution(corpus, solution):
     feedback = render(result)
     if solution.correct:
         assert result.score == points, feedback
+    elif solution.idle:
+        assert result.score == 0, f"{solution.name} earned {result.score}:\n{feedback}"
     else:
         assert result.score < points, f"{solution.name} kept full marks:\n{feedback}"
         assert solution.diagnosis in feedback, feedback
@@ -48,5 +51,7 @@ def test_every_graded_function_has_a_corpus():
                 assert any(not s.correct for s in mine), f"{exercise}: no wrong answer"
                 continue
             right = sum(s.correct for s in mine)
-            wrong = len(mine) - right
+            wrong = sum(s.mistake for s in mine)
             assert right >= 2 and wrong >= 4, f"{exercise}: {right} right, {wrong} wrong"
+            idle = {s.name for s in mine if s.idle}
+            assert len(idle) >= 3, f"{exercise}: {len(idle)} answers that do no work: {idle}"

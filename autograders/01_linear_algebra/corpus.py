@@ -3,6 +3,7 @@ each with the diagnosis its feedback must contain; tests/test_graders.py grades 
 
 from dlmath.course import Corpus
 from dlmath.course import Solution as S
+from dlmath.course import does_nothing as N
 
 LINEAR_ALGEBRA = (
     # transpose ---------------------------------------------------------------------------
@@ -48,6 +49,18 @@ LINEAR_ALGEBRA = (
         def transpose(A):
             result = np.array([[A[i][j] for i in range(A.shape[0])] for j in range(A.shape[1])])
     """, diagnosis="return"),
+    N("transpose", "returns A itself", """
+        def transpose(A):
+            return A
+    """),
+    N("transpose", "zeros of the transposed shape", """
+        def transpose(A):
+            return np.zeros((A.shape[1], A.shape[0]))
+    """),
+    N("transpose", "ones of the transposed shape", """
+        def transpose(A):
+            return np.ones((A.shape[1], A.shape[0]))
+    """),
     # matmul ------------------------------------------------------------------------------
     S("matmul", "triple loop", """
         def matmul(A, B):
@@ -116,6 +129,24 @@ LINEAR_ALGEBRA = (
                     C[i, j] = np.sum(A[i, :] * B[:, j])
             return C
     """, diagnosis="integer arithmetic truncates"),
+    N("matmul", "returns A", """
+        def matmul(A, B):
+            return A
+    """),
+    N("matmul", "zeros of the product's shape", """
+        def matmul(A, B):
+            return np.zeros((A.shape[0], B.shape[1]))
+    """),
+    N("matmul", "ones of the product's shape", """
+        def matmul(A, B):
+            return np.ones((A.shape[0], B.shape[1]))
+    """),
+    N("matmul", "zeros behind the shape check", """
+        def matmul(A, B):
+            if A.shape[1] != B.shape[0]:
+                raise ValueError(f"cannot multiply {A.shape} by {B.shape}")
+            return np.zeros((A.shape[0], B.shape[1]))
+    """),
     # dot ---------------------------------------------------------------------------------
     S("dot", "loop", """
         def dot(u, v):
@@ -152,6 +183,18 @@ LINEAR_ALGEBRA = (
         def dot(u, v):
             return [float(np.sum(u * v))]
     """, diagnosis="a list"),
+    N("dot", "returns u", """
+        def dot(u, v):
+            return u
+    """),
+    N("dot", "zero", """
+        def dot(u, v):
+            return 0.0
+    """),
+    N("dot", "one", """
+        def dot(u, v):
+            return 1.0
+    """),
     # vector_norm -------------------------------------------------------------------------
     S("vector_norm", "np.linalg.norm of the flattened array", """
         def vector_norm(x, ord=2):
@@ -199,6 +242,18 @@ LINEAR_ALGEBRA = (
         def vector_norm(x, ord=2):
             return np.sqrt(np.sum(np.ravel(x) ** 2))
     """, diagnosis="ord=1"),
+    N("vector_norm", "returns x", """
+        def vector_norm(x, ord=2):
+            return x
+    """),
+    N("vector_norm", "zero", """
+        def vector_norm(x, ord=2):
+            return 0.0
+    """),
+    N("vector_norm", "one", """
+        def vector_norm(x, ord=2):
+            return 1.0
+    """),
     # cosine_similarity -------------------------------------------------------------------
     S("cosine_similarity", "normalize first (torch's clamp per norm)", """
         def cosine_similarity(u, v, eps=1e-8):
@@ -225,6 +280,22 @@ LINEAR_ALGEBRA = (
         def cosine_similarity(u, v, eps=1e-8):
             return float(np.dot(u, v) / max(np.sum(u * u) * np.sum(v * v), eps))
     """, diagnosis="is wrong"),
+    N("cosine_similarity", "returns u", """
+        def cosine_similarity(u, v, eps=1e-8):
+            return u
+    """),
+    N("cosine_similarity", "zero", """
+        def cosine_similarity(u, v, eps=1e-8):
+            return 0.0
+    """),
+    N("cosine_similarity", "one", """
+        def cosine_similarity(u, v, eps=1e-8):
+            return 1.0
+    """),
+    N("cosine_similarity", "minus one", """
+        def cosine_similarity(u, v, eps=1e-8):
+            return -1.0
+    """),
     # linear_forward ----------------------------------------------------------------------
     S("linear_forward", "einsum", """
         def linear_forward(X, W, b):
@@ -254,6 +325,22 @@ LINEAR_ALGEBRA = (
         def linear_forward(X, W, b):
             return X @ W + b
     """, diagnosis="raised ValueError"),
+    N("linear_forward", "returns X", """
+        def linear_forward(X, W, b):
+            return X
+    """),
+    N("linear_forward", "zeros of the output's shape", """
+        def linear_forward(X, W, b):
+            return np.zeros((X.shape[0], W.shape[0]))
+    """),
+    N("linear_forward", "ones of the output's shape", """
+        def linear_forward(X, W, b):
+            return np.ones((X.shape[0], W.shape[0]))
+    """),
+    N("linear_forward", "b on every row", """
+        def linear_forward(X, W, b):
+            return np.tile(b, (X.shape[0], 1))
+    """),
     # linear_forward_columns --------------------------------------------------------------
     S("linear_forward_columns", "via the row convention", """
         def linear_forward_columns(W, X, b):
@@ -279,6 +366,26 @@ LINEAR_ALGEBRA = (
         def linear_forward_columns(W, X, b):
             return W @ X + b.T
     """, diagnosis="has shape"),
+    N("linear_forward_columns", "returns W", """
+        def linear_forward_columns(W, X, b):
+            return W
+    """),
+    N("linear_forward_columns", "returns X", """
+        def linear_forward_columns(W, X, b):
+            return X
+    """),
+    N("linear_forward_columns", "zeros of the output's shape", """
+        def linear_forward_columns(W, X, b):
+            return np.zeros((W.shape[0], X.shape[1]))
+    """),
+    N("linear_forward_columns", "ones of the output's shape", """
+        def linear_forward_columns(W, X, b):
+            return np.ones((W.shape[0], X.shape[1]))
+    """),
+    N("linear_forward_columns", "b in every column", """
+        def linear_forward_columns(W, X, b):
+            return np.tile(b, (1, X.shape[1]))
+    """),
     # batch_matmul ------------------------------------------------------------------------
     S("batch_matmul", "matmul broadcasting", """
         def batch_matmul(A, B):
@@ -310,6 +417,18 @@ LINEAR_ALGEBRA = (
                 return np.stack([A[i] @ B for i in range(A.shape[0])])
             return np.stack([A[i] * B[i] for i in range(A.shape[0])])
     """, diagnosis="raised ValueError"),
+    N("batch_matmul", "returns A", """
+        def batch_matmul(A, B):
+            return A
+    """),
+    N("batch_matmul", "zeros of the product's shape", """
+        def batch_matmul(A, B):
+            return np.zeros((A.shape[0], A.shape[1], B.shape[-1]))
+    """),
+    N("batch_matmul", "ones of the product's shape", """
+        def batch_matmul(A, B):
+            return np.ones((A.shape[0], A.shape[1], B.shape[-1]))
+    """),
 )
 
 QUIZ = (

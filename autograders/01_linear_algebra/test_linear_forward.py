@@ -27,6 +27,7 @@ def test_matches_torch(student, sizes, seed):
                  known_mistakes={"forgetting the bias b": torch_linear(X, W, 0 * b)})
 
 
+@pytest.mark.property  # b copied onto every row, ignoring X and W, also passes
 def test_zero_weights_give_bias(student):
     """with W = 0 every row of Z is b"""
     X, W, b = normal(1, 3, 4), 0.0 * normal(1, 2, 4), normal(2, 2)

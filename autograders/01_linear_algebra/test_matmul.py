@@ -35,6 +35,7 @@ def test_matches_torch(student, shapes, seed):
                  what=f"matmul of {shapes[0]} and {shapes[1]}")
 
 
+@pytest.mark.property  # returning A unchanged also passes
 def test_identity(student):
     """multiplying by the identity changes nothing"""
     A = normal(4, 3, 5)
@@ -43,6 +44,7 @@ def test_identity(student):
 
 
 @pytest.mark.weight(2)
+@pytest.mark.property  # a shape check in front of np.zeros passes it without any product
 def test_inner_sizes_must_agree(student):
     """raises ValueError naming both shapes when the inner sizes differ"""
     A, B = normal(0, 2, 3), normal(1, 4, 2)

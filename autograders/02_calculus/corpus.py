@@ -3,6 +3,7 @@ each with the diagnosis its feedback must contain; tests/test_graders.py grades 
 
 from dlmath.course import Corpus
 from dlmath.course import Solution as S
+from dlmath.course import does_nothing as N
 
 DERIVATIVES = (
     # numerical_derivative ----------------------------------------------------------------
@@ -50,6 +51,18 @@ DERIVATIVES = (
         def numerical_derivative(f, x, h=1e-5):
             return np.array([(f(v + h) - f(v - h)) / (2 * h) for v in x])
     """, diagnosis="raised TypeError"),
+    N("numerical_derivative", "returns x", """
+        def numerical_derivative(f, x, h=1e-5):
+            return x
+    """),
+    N("numerical_derivative", "zeros like x", """
+        def numerical_derivative(f, x, h=1e-5):
+            return np.zeros_like(x, dtype=float)
+    """),
+    N("numerical_derivative", "ones like x", """
+        def numerical_derivative(f, x, h=1e-5):
+            return np.ones_like(x, dtype=float)
+    """),
     # numerical_gradient ------------------------------------------------------------------
     S("numerical_gradient", "flat copy, each entry restored", """
         def numerical_gradient(f, x, h=1e-5):
@@ -121,6 +134,18 @@ DERIVATIVES = (
                 grad.append((f(x + step) - f(x - step)) / (2 * h))
             return grad
     """, diagnosis="return a numpy array"),
+    N("numerical_gradient", "returns x", """
+        def numerical_gradient(f, x, h=1e-5):
+            return x
+    """),
+    N("numerical_gradient", "zeros like x", """
+        def numerical_gradient(f, x, h=1e-5):
+            return np.zeros(x.shape)
+    """),
+    N("numerical_gradient", "ones like x", """
+        def numerical_gradient(f, x, h=1e-5):
+            return np.ones(x.shape)
+    """),
     # sigmoid -----------------------------------------------------------------------------
     S("sigmoid", "tanh form", """
         def sigmoid(x):
@@ -142,7 +167,7 @@ DERIVATIVES = (
     S("sigmoid", "the textbook formula overflows", """
         def sigmoid(x):
             return 1 / (1 + np.exp(-x))
-    """, diagnosis="raised a warning (RuntimeWarning: overflow encountered in exp)"),
+    """, diagnosis="raised a warning (RuntimeWarning: overflow encountered in exp, at line"),
     S("sigmoid", "np.where computes both branches", """
         def sigmoid(x):
             return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
@@ -162,6 +187,18 @@ DERIVATIVES = (
             e = np.exp(-np.abs(x))
             return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
     """, diagnosis="dtype float32"),
+    N("sigmoid", "returns x", """
+        def sigmoid(x):
+            return x
+    """),
+    N("sigmoid", "zeros like x", """
+        def sigmoid(x):
+            return np.zeros_like(x, dtype=float)
+    """),
+    N("sigmoid", "one half everywhere", """
+        def sigmoid(x):
+            return np.full_like(x, 0.5, dtype=float)
+    """),
     # sigmoid_derivative ------------------------------------------------------------------
     S("sigmoid_derivative", "exp(-|x|) form", """
         def sigmoid_derivative(x):
@@ -192,6 +229,18 @@ DERIVATIVES = (
         def sigmoid_derivative(x):
             return np.exp(-x) / (1 + np.exp(-x)) ** 2
     """, diagnosis="NaN or inf"),
+    N("sigmoid_derivative", "returns x", """
+        def sigmoid_derivative(x):
+            return x
+    """),
+    N("sigmoid_derivative", "zeros like x", """
+        def sigmoid_derivative(x):
+            return np.zeros_like(x, dtype=float)
+    """),
+    N("sigmoid_derivative", "one quarter everywhere", """
+        def sigmoid_derivative(x):
+            return np.full_like(x, 0.25, dtype=float)
+    """),
     # tanh_derivative ---------------------------------------------------------------------
     S("tanh_derivative", "sech squared", """
         def tanh_derivative(x):
@@ -223,6 +272,18 @@ DERIVATIVES = (
         def tanh_derivative(x):
             return 1 + np.tanh(x) ** 2
     """, diagnosis="the sign of the square"),
+    N("tanh_derivative", "returns x", """
+        def tanh_derivative(x):
+            return x
+    """),
+    N("tanh_derivative", "zeros like x", """
+        def tanh_derivative(x):
+            return np.zeros_like(x, dtype=float)
+    """),
+    N("tanh_derivative", "ones like x", """
+        def tanh_derivative(x):
+            return np.ones_like(x, dtype=float)
+    """),
     # relu_derivative ---------------------------------------------------------------------
     S("relu_derivative", "astype", """
         def relu_derivative(x):
@@ -260,6 +321,18 @@ DERIVATIVES = (
         def relu_derivative(x):
             return np.where(x > 0, 1.0, 0.01)
     """, diagnosis="a leaky ReLU"),
+    N("relu_derivative", "returns x", """
+        def relu_derivative(x):
+            return x
+    """),
+    N("relu_derivative", "zeros like x", """
+        def relu_derivative(x):
+            return np.zeros_like(x, dtype=float)
+    """),
+    N("relu_derivative", "ones like x", """
+        def relu_derivative(x):
+            return np.ones_like(x, dtype=float)
+    """),
     # chain_rule_grad ---------------------------------------------------------------------
     S("chain_rule_grad", "loop over the coordinates", """
         def chain_rule_grad(w, x, y):
@@ -297,6 +370,22 @@ DERIVATIVES = (
             z = np.dot(w, x)
             return 2 * (sigmoid(z) - y) * z * (1 - z) * x
     """, diagnosis="the output formula applied to the input z"),
+    N("chain_rule_grad", "returns w", """
+        def chain_rule_grad(w, x, y):
+            return w
+    """),
+    N("chain_rule_grad", "returns x", """
+        def chain_rule_grad(w, x, y):
+            return x
+    """),
+    N("chain_rule_grad", "zeros like w", """
+        def chain_rule_grad(w, x, y):
+            return np.zeros_like(w, dtype=float)
+    """),
+    N("chain_rule_grad", "ones like w", """
+        def chain_rule_grad(w, x, y):
+            return np.ones_like(w, dtype=float)
+    """),
 )
 
 GRADIENT_DESCENT = (
@@ -337,6 +426,22 @@ GRADIENT_DESCENT = (
         def gradient_descent_step(w, grad, lr):
             return w - grad / lr
     """, diagnosis="dividing by the learning rate"),
+    N("gradient_descent_step", "returns w", """
+        def gradient_descent_step(w, grad, lr):
+            return w
+    """),
+    N("gradient_descent_step", "a copy of w", """
+        def gradient_descent_step(w, grad, lr):
+            return w.copy()
+    """),
+    N("gradient_descent_step", "zeros like w", """
+        def gradient_descent_step(w, grad, lr):
+            return np.zeros_like(w, dtype=float)
+    """),
+    N("gradient_descent_step", "ones like w", """
+        def gradient_descent_step(w, grad, lr):
+            return np.ones_like(w, dtype=float)
+    """),
     # gradient_descent --------------------------------------------------------------------
     S("gradient_descent", "preallocated trajectory", """
         def gradient_descent(grad_f, x0, lr, n_steps):
@@ -402,6 +507,26 @@ GRADIENT_DESCENT = (
                 path.append(path[-1] - lr * grad_f(path[-1]))
             return np.array(path)
     """, diagnosis="one step too many"),
+    N("gradient_descent", "returns x0", """
+        def gradient_descent(grad_f, x0, lr, n_steps):
+            return x0
+    """),
+    N("gradient_descent", "x0 alone, a one-row trajectory", """
+        def gradient_descent(grad_f, x0, lr, n_steps):
+            return x0[np.newaxis].copy()
+    """),
+    N("gradient_descent", "x0 repeated n_steps + 1 times", """
+        def gradient_descent(grad_f, x0, lr, n_steps):
+            return np.stack([x0] * (n_steps + 1))
+    """),
+    N("gradient_descent", "zeros of the trajectory's shape", """
+        def gradient_descent(grad_f, x0, lr, n_steps):
+            return np.zeros((n_steps + 1,) + x0.shape)
+    """),
+    N("gradient_descent", "ones of the trajectory's shape", """
+        def gradient_descent(grad_f, x0, lr, n_steps):
+            return np.ones((n_steps + 1,) + x0.shape)
+    """),
     # sgd_momentum ------------------------------------------------------------------------
     S("sgd_momentum", "velocity that includes the rate (Sutskever's form)", """
         def sgd_momentum(grad_f, x0, lr, momentum, n_steps):
@@ -477,6 +602,26 @@ GRADIENT_DESCENT = (
                 path.append(x)
             return np.array(path)
     """, diagnosis="the momentum is ignored"),
+    N("sgd_momentum", "returns x0", """
+        def sgd_momentum(grad_f, x0, lr, momentum, n_steps):
+            return x0
+    """),
+    N("sgd_momentum", "x0 alone, a one-row trajectory", """
+        def sgd_momentum(grad_f, x0, lr, momentum, n_steps):
+            return x0[np.newaxis].copy()
+    """),
+    N("sgd_momentum", "x0 repeated n_steps + 1 times", """
+        def sgd_momentum(grad_f, x0, lr, momentum, n_steps):
+            return np.repeat(x0[np.newaxis], n_steps + 1, axis=0)
+    """),
+    N("sgd_momentum", "zeros of the trajectory's shape", """
+        def sgd_momentum(grad_f, x0, lr, momentum, n_steps):
+            return np.zeros((n_steps + 1,) + x0.shape)
+    """),
+    N("sgd_momentum", "ones of the trajectory's shape", """
+        def sgd_momentum(grad_f, x0, lr, momentum, n_steps):
+            return np.ones((n_steps + 1,) + x0.shape)
+    """),
 )
 
 QUIZ = (

@@ -49,6 +49,8 @@ def test_binary_targets(student, y):
                    what=f"chain_rule_grad with y = {y}", mistakes=mistakes(w, x, y))
 
 
+# The gradient is about 0 here: zeros pass too, so the check counts as far as the values do.
+@pytest.mark.property
 def test_saturated_sigmoid(student):
     """vanishes when w . x = 40 saturates the sigmoid"""
     x = np.array([2.0, -1.0, 0.5])
@@ -57,6 +59,8 @@ def test_saturated_sigmoid(student):
                    tol=FLOAT64, what="chain_rule_grad with w . x = 40")
 
 
+# The gradient is 0 here: zeros (and w = 0 itself) pass too.
+@pytest.mark.property
 def test_at_the_minimum(student):
     """is 0 when sigmoid(w . x) = y already"""
     w, x = np.zeros(3), normal(6, 3)

@@ -69,12 +69,16 @@ def test_matches_sgd(student, run, seed):
     check(student, grad_f, normal(seed, *shape), lr, n_steps)
 
 
+# The answer is x0 alone: returning it passes, so the check counts as far as the values do.
+@pytest.mark.property
 @pytest.mark.weight(2)
 def test_zero_steps(student):
     """n_steps = 0 gives just x0, shape (1, *x0.shape)"""
     check(student, SHIFTED_BOWL_GRAD, normal(3, 2, 3), 0.1, 0)
 
 
+# The answer is x0 in every row: repeating x0 passes, as in the case above.
+@pytest.mark.property
 def test_zero_learning_rate(student):
     """lr = 0 repeats x0 in every row"""
     check(student, RAVINE_GRAD, normal(4, 3), 0.0, 4)

@@ -37,6 +37,8 @@ def test_matches_sgd(student, shape, seed, lr):
                    mistakes=mistakes(w, grad, lr))
 
 
+# The answer is w itself: returning w passes, so the check counts as far as the values do.
+@pytest.mark.property
 def test_zero_learning_rate(student):
     """lr = 0 leaves the weights where they are"""
     w, grad = normal(3, 2, 2), normal(4, 2, 2)
@@ -44,6 +46,8 @@ def test_zero_learning_rate(student):
                    what="gradient_descent_step with lr=0", mistakes=mistakes(w, grad, 0.0))
 
 
+# The answer is w itself, as in the case above.
+@pytest.mark.property
 def test_zero_gradient(student):
     """a zero gradient (a minimum) leaves the weights where they are"""
     w = normal(5, 3)

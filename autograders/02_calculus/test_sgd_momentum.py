@@ -81,12 +81,16 @@ def test_zero_momentum(student):
     check(student, RAVINE_GRAD, normal(3, 2), 0.05, 0.0, 6)
 
 
+# The answer is x0 alone: returning it passes, so the check counts as far as the values do.
+@pytest.mark.property
 @pytest.mark.weight(2)
 def test_zero_steps(student):
     """n_steps = 0 gives just x0, shape (1, *x0.shape)"""
     check(student, SHIFTED_BOWL_GRAD, normal(4, 3, 2), 0.1, 0.9, 0)
 
 
+# The answer is x0 in every row: repeating x0 passes, as in the case above.
+@pytest.mark.property
 def test_zero_learning_rate(student):
     """lr = 0 repeats x0 in every row"""
     check(student, DOUBLE_WELL_GRAD, normal(5, 3), 0.0, 0.9, 4)

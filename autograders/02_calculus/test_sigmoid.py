@@ -25,11 +25,13 @@ def mistakes(x):
             "tanh(x) instead of the sigmoid": np.tanh(x)}
 
 
+# Returning x, zeros or 0.5 raises no warning either: the check counts as far as the values do.
+@pytest.mark.property
 @pytest.mark.weight(5)
 def test_no_overflow_warning(student):
     """raises no overflow warning for x from -1000 to 1000"""
     expect_no_warning(student, lambda: student.sigmoid(LARGE), f"sigmoid({LARGE.tolist()})",
-                      OVERFLOW_HINT)
+                      OVERFLOW_HINT, about=("exp",))
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -3,6 +3,7 @@ each with the diagnosis its feedback must contain; tests/test_graders.py grades 
 
 from dlmath.course import Corpus
 from dlmath.course import Solution as S
+from dlmath.course import does_nothing as N
 
 BACKPROP = (
     # linear_backward ---------------------------------------------------------------------
@@ -49,6 +50,18 @@ BACKPROP = (
         def linear_backward(dZ, X, W):
             return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)
     """, diagnosis="raised ValueError"),
+    N("linear_backward", "returns X and W", """
+        def linear_backward(dZ, X, W):
+            return X, W, np.zeros(W.shape[0])
+    """),
+    N("linear_backward", "zeros of the right shapes", """
+        def linear_backward(dZ, X, W):
+            return np.zeros_like(X), np.zeros_like(W), np.zeros(W.shape[0])
+    """),
+    N("linear_backward", "ones of the right shapes", """
+        def linear_backward(dZ, X, W):
+            return np.ones_like(X), np.ones_like(W), np.ones(W.shape[0])
+    """),
     # relu_backward -----------------------------------------------------------------------
     S("relu_backward", "multiply by the mask", """
         def relu_backward(dA, Z):
@@ -81,6 +94,18 @@ BACKPROP = (
         def relu_backward(dA, Z):
             return dA * np.maximum(Z, 0)
     """, diagnosis="multiplying by the activation instead of its derivative"),
+    N("relu_backward", "returns dA", """
+        def relu_backward(dA, Z):
+            return dA
+    """),
+    N("relu_backward", "zeros like dA", """
+        def relu_backward(dA, Z):
+            return np.zeros_like(dA)
+    """),
+    N("relu_backward", "ones like dA", """
+        def relu_backward(dA, Z):
+            return np.ones_like(dA)
+    """),
     # sigmoid_backward --------------------------------------------------------------------
     S("sigmoid_backward", "sigmoid(Z) sigmoid(-Z)", """
         def sigmoid_backward(dA, Z):
@@ -113,7 +138,19 @@ BACKPROP = (
         def sigmoid_backward(dA, Z):
             s = 1 / (1 + np.exp(-Z))
             return dA * s * (1 - s)
-    """, diagnosis="raised a warning (RuntimeWarning: overflow encountered in exp)"),
+    """, diagnosis="raised a warning (RuntimeWarning: overflow encountered in exp, at line"),
+    N("sigmoid_backward", "returns dA", """
+        def sigmoid_backward(dA, Z):
+            return dA
+    """),
+    N("sigmoid_backward", "zeros like dA", """
+        def sigmoid_backward(dA, Z):
+            return np.zeros_like(dA)
+    """),
+    N("sigmoid_backward", "the slope at 0 everywhere", """
+        def sigmoid_backward(dA, Z):
+            return np.full(dA.shape, 0.25)
+    """),
     # tanh_backward -----------------------------------------------------------------------
     S("tanh_backward", "factored", """
         def tanh_backward(dA, Z):
@@ -141,6 +178,18 @@ BACKPROP = (
         def tanh_backward(dA, Z):
             return dA * (1 - np.tanh(Z))
     """, diagnosis="the square is missing"),
+    N("tanh_backward", "returns dA", """
+        def tanh_backward(dA, Z):
+            return dA
+    """),
+    N("tanh_backward", "zeros like dA", """
+        def tanh_backward(dA, Z):
+            return np.zeros_like(dA)
+    """),
+    N("tanh_backward", "ones like dA", """
+        def tanh_backward(dA, Z):
+            return np.ones_like(dA)
+    """),
     # mse_loss ----------------------------------------------------------------------------
     S("mse_loss", "sum over the size", """
         def mse_loss(y_pred, y):
@@ -182,6 +231,18 @@ BACKPROP = (
         def mse_loss(y_pred, y):
             return np.mean((y_pred - y) ** 2) / y_pred.size
     """, diagnosis="averaging twice"),
+    N("mse_loss", "returns y_pred", """
+        def mse_loss(y_pred, y):
+            return y_pred
+    """),
+    N("mse_loss", "zero", """
+        def mse_loss(y_pred, y):
+            return 0.0
+    """),
+    N("mse_loss", "one", """
+        def mse_loss(y_pred, y):
+            return 1.0
+    """),
     # mse_loss_backward -------------------------------------------------------------------
     S("mse_loss_backward", "factor first", """
         def mse_loss_backward(y_pred, y):
@@ -211,6 +272,18 @@ BACKPROP = (
         def mse_loss_backward(y_pred, y):
             return 2 * (y_pred - y) / y_pred.size / y_pred.size
     """, diagnosis="averaging twice"),
+    N("mse_loss_backward", "returns y_pred", """
+        def mse_loss_backward(y_pred, y):
+            return y_pred
+    """),
+    N("mse_loss_backward", "zeros like y_pred", """
+        def mse_loss_backward(y_pred, y):
+            return np.zeros_like(y_pred)
+    """),
+    N("mse_loss_backward", "ones like y_pred", """
+        def mse_loss_backward(y_pred, y):
+            return np.ones_like(y_pred)
+    """),
     # mlp_forward -------------------------------------------------------------------------
     S("mlp_forward", "einsum", """
         def mlp_forward(X, params):
@@ -246,6 +319,18 @@ BACKPROP = (
             A1 = np.maximum(X @ params["W1"] + params["b1"], 0)
             return A1 @ params["W2"] + params["b2"]
     """, diagnosis="raised ValueError"),
+    N("mlp_forward", "returns X", """
+        def mlp_forward(X, params):
+            return X
+    """),
+    N("mlp_forward", "zeros of the output's shape", """
+        def mlp_forward(X, params):
+            return np.zeros((X.shape[0], params["W2"].shape[0]))
+    """),
+    N("mlp_forward", "the output bias in every row", """
+        def mlp_forward(X, params):
+            return np.tile(params["b2"], (X.shape[0], 1))
+    """),
     # mlp_loss_and_grads ------------------------------------------------------------------
     S("mlp_loss_and_grads", "inline with einsum", """
         def mlp_loss_and_grads(X, y, params):
@@ -347,6 +432,18 @@ BACKPROP = (
             _, dW1, db1 = linear_backward(relu_backward(dA1, Z1), X, params["W1"])
             return mse_loss(Y, y), {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
     """, diagnosis="a dict with the keys of params"),
+    N("mlp_loss_and_grads", "returns the params as grads", """
+        def mlp_loss_and_grads(X, y, params):
+            return 0.0, params
+    """),
+    N("mlp_loss_and_grads", "zero loss and zero grads", """
+        def mlp_loss_and_grads(X, y, params):
+            return 0.0, {k: np.zeros_like(v) for k, v in params.items()}
+    """),
+    N("mlp_loss_and_grads", "ones", """
+        def mlp_loss_and_grads(X, y, params):
+            return 1.0, {k: np.ones_like(v) for k, v in params.items()}
+    """),
     # train_mlp ---------------------------------------------------------------------------
     S("train_mlp", "in place on deep copies, list of losses", """
         import copy
@@ -434,6 +531,19 @@ BACKPROP = (
                 trained = {k: trained[k] - lr * grads[k] for k in trained}
             return params, np.array(losses)
     """, diagnosis="the updates were not kept"),
+    N("train_mlp", "the starting params and zero losses", """
+        def train_mlp(X, y, params, lr, n_steps):
+            return {k: v.copy() for k, v in params.items()}, np.zeros(n_steps)
+    """),
+    N("train_mlp", "the starting params and the starting loss repeated", """
+        def train_mlp(X, y, params, lr, n_steps):
+            loss = mse_loss(mlp_forward(X, params), y)
+            return {k: v.copy() for k, v in params.items()}, np.full(n_steps, loss)
+    """),
+    N("train_mlp", "zero params and ones for losses", """
+        def train_mlp(X, y, params, lr, n_steps):
+            return {k: np.zeros_like(v) for k, v in params.items()}, np.ones(n_steps)
+    """),
     # gradient_check ----------------------------------------------------------------------
     S("gradient_check", "flat loop and clip", """
         def gradient_check(f, x, analytic_grad, h=1e-5):
@@ -518,6 +628,18 @@ BACKPROP = (
             scale = np.maximum(1e-8, np.abs(analytic_grad))
             return float(np.max(np.abs(analytic_grad - numeric) / scale))
     """, diagnosis="dividing by |a| alone"),
+    N("gradient_check", "zero", """
+        def gradient_check(f, x, analytic_grad, h=1e-5):
+            return 0.0
+    """),
+    N("gradient_check", "one", """
+        def gradient_check(f, x, analytic_grad, h=1e-5):
+            return 1.0
+    """),
+    N("gradient_check", "tiny", """
+        def gradient_check(f, x, analytic_grad, h=1e-5):
+            return 1e-10
+    """),
 )
 
 VANISHING = (
@@ -661,6 +783,18 @@ VANISHING = (
                 dA = dZ @ W
             return np.array(norms[::-1])
     """, diagnosis="squared norms"),
+    N("layer_gradient_norms", "zeros", """
+        def layer_gradient_norms(X, weights, activation):
+            return np.zeros(len(weights))
+    """),
+    N("layer_gradient_norms", "ones", """
+        def layer_gradient_norms(X, weights, activation):
+            return np.ones(len(weights))
+    """),
+    N("layer_gradient_norms", "the weights' own norms", """
+        def layer_gradient_norms(X, weights, activation):
+            return np.array([np.linalg.norm(W) for W in weights])
+    """),
 )
 
 QUIZ = (

@@ -64,9 +64,19 @@ def wrong_gradients(name, x):
     """Analytic gradients with the bugs a gradient check exists to catch."""
     right = autograd_gradient(name, x)
     one_off = right.copy()
-    one_off.flat[1] += 0.5 + abs(one_off.flat[1])
+    # Off in magnitude, not in sign: an entry of the wrong sign makes the error exactly 1.
+    one_off.flat[1] += np.copysign(0.5 + abs(one_off.flat[1]), one_off.flat[1])
     return {"halved": right / 2, "sign flipped": -right, "one entry off": one_off,
-            "transposed": right.T.reshape(x.shape) if x.ndim == 2 else right[::-1]}
+            "transposed": right.T.reshape(x.shape) if x.ndim == 2 else right[::-1],
+            # Taken before an update, at 1.1 x - 0.05: log_sum_exp has the same gradient at x - c.
+            "stale": autograd_gradient(name, 1.1 * x - 0.05)}
+
+
+def one_signed_point(seed):
+    """A point where every function's gradient has one sign in all entries (for x < 0 every
+    term of rosenbrock's gradient is negative; log_sum_exp's is a softmax), so a wrong
+    gradient that keeps the signs gives an error below 1 that depends on f and x."""
+    return -0.2 - np.abs(normal(seed, 2, 3))
 
 
 def check(student, f, x, analytic, h=None, label=""):
@@ -77,6 +87,8 @@ def check(student, f, x, analytic, h=None, label=""):
                    f"{label})", mistakes=mistakes(f, x, analytic, h))
 
 
+# A right gradient's error is rounding noise: `return 0.0` has it too.
+@pytest.mark.property
 @pytest.mark.parametrize("seed", SEEDS[:2])
 @pytest.mark.parametrize("f", FUNCTIONS, ids=lambda f: f.name)
 def test_right_gradient(student, f, seed):
@@ -85,9 +97,20 @@ def test_right_gradient(student, f, seed):
     check(student, f, x, autograd_gradient(f.name, x), label="the autograd gradient")
 
 
-@pytest.mark.parametrize("bug", ["halved", "sign flipped", "one entry off", "transposed"])
+@pytest.mark.parametrize("bug", ["one entry off", "transposed", "stale"])
 @pytest.mark.parametrize("f", FUNCTIONS, ids=lambda f: f.name)
 def test_wrong_gradient(student, f, bug):
+    """a {bug} gradient of {f.name} gives the reference's relative error"""
+    x = one_signed_point(4)
+    check(student, f, x, wrong_gradients(f.name, x)[bug], label=f"a {bug} gradient")
+
+
+# A gradient scaled by c has the error |1 - c| / (1 + c) in every entry, whatever f and x
+# (1/3 halved, 1 sign flipped): a constant such as `return 1.0` has it too.
+@pytest.mark.property
+@pytest.mark.parametrize("bug", ["halved", "sign flipped"])
+@pytest.mark.parametrize("f", FUNCTIONS, ids=lambda f: f.name)
+def test_scaled_gradient(student, f, bug):
     """a {bug} gradient of {f.name} gives the reference's relative error"""
     x = normal(4, 2, 3)
     check(student, f, x, wrong_gradients(f.name, x)[bug], label=f"a {bug} gradient")

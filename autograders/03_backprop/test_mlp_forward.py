@@ -39,6 +39,8 @@ def test_matches_torch(student, sizes, seed):
                    f"{params['W2'].shape}", mistakes=mistakes(X, params))
 
 
+# b2 repeated in every row, without the forward pass, also gives it.
+@pytest.mark.property
 def test_dead_hidden_layer(student):
     """gives b2 in every row when every hidden unit is negative"""
     X, params = np.abs(normal(3, 4, 3)), make_params(3, 3, 5, 2)

@@ -114,6 +114,8 @@ def test_matches_torch_sgd(student, part, run, seed):
     check(student, X, y, make_params(seed, fan_in, hidden, fan_out), lr, n_steps, part)
 
 
+# Returning the starting params and a list of n_steps zeros (none here) also gives it.
+@pytest.mark.property
 @pytest.mark.parametrize("part", ["params", "losses"])
 def test_zero_steps(student, part):
     """n_steps = 0 ({part}): the starting params and no losses"""
@@ -121,6 +123,8 @@ def test_zero_steps(student, part):
     check(student, X, y, make_params(3, 3, 4, 2), 0.1, 0, part)
 
 
+# Returning the starting params and the starting loss n_steps times, untrained, also gives it.
+@pytest.mark.property
 @pytest.mark.parametrize("part", ["params", "losses"])
 def test_zero_learning_rate(student, part):
     """lr = 0 ({part}): the params never change, nor the loss"""

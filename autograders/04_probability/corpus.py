@@ -3,6 +3,7 @@ each with the diagnosis its feedback must contain; tests/test_graders.py grades 
 
 from dlmath.course import Corpus
 from dlmath.course import Solution as S
+from dlmath.course import does_nothing as N
 
 SOFTMAX_CROSS_ENTROPY = (
     # softmax -----------------------------------------------------------------------------
@@ -50,6 +51,25 @@ SOFTMAX_CROSS_ENTROPY = (
             e = np.exp(z - np.max(z, axis=axis, keepdims=True))
             return e / np.sum(e, axis=axis)
     """, diagnosis="raised ValueError"),
+    S("softmax", "right, with a stray log of zero", """
+        def softmax(z, axis=-1):
+            shifted = z - np.max(z, axis=axis, keepdims=True)
+            unused = np.log(np.zeros(1))  # left over from trying something
+            e = np.exp(shifted)
+            return e / np.sum(e, axis=axis, keepdims=True)
+    """, diagnosis="divide by zero encountered in log, at line 3 of cell"),
+    N("softmax", "returns the logits", """
+        def softmax(z, axis=-1):
+            return z
+    """),
+    N("softmax", "zeros", """
+        def softmax(z, axis=-1):
+            return np.zeros_like(z)
+    """),
+    N("softmax", "the uniform distribution", """
+        def softmax(z, axis=-1):
+            return np.full_like(z, 1.0 / z.shape[axis])
+    """),
     # log_softmax -------------------------------------------------------------------------
     S("log_softmax", "logaddexp.reduce", """
         def log_softmax(z, axis=-1):
@@ -91,6 +111,18 @@ SOFTMAX_CROSS_ENTROPY = (
             m = np.max(z, axis=axis, keepdims=True)
             return m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)) - z
     """, diagnosis="sign is flipped"),
+    N("log_softmax", "returns the logits", """
+        def log_softmax(z, axis=-1):
+            return z
+    """),
+    N("log_softmax", "zeros", """
+        def log_softmax(z, axis=-1):
+            return np.zeros_like(z)
+    """),
+    N("log_softmax", "the log of the uniform distribution", """
+        def log_softmax(z, axis=-1):
+            return np.full_like(z, -np.log(z.shape[axis]))
+    """),
     # cross_entropy -----------------------------------------------------------------------
     S("cross_entropy", "one-hot times log-softmax", """
         def cross_entropy(logits, targets):
@@ -129,6 +161,18 @@ SOFTMAX_CROSS_ENTROPY = (
         def cross_entropy(logits, targets):
             return -np.mean(log_softmax(logits)[:, targets])
     """, diagnosis="picking logp[:, targets]"),
+    N("cross_entropy", "returns the logits", """
+        def cross_entropy(logits, targets):
+            return logits
+    """),
+    N("cross_entropy", "zero loss", """
+        def cross_entropy(logits, targets):
+            return 0.0
+    """),
+    N("cross_entropy", "the loss of a uniform guess", """
+        def cross_entropy(logits, targets):
+            return float(np.log(logits.shape[1]))
+    """),
     # cross_entropy_from_probs ------------------------------------------------------------
     S("cross_entropy_from_probs", "minimum and maximum, divide by N", """
         def cross_entropy_from_probs(y_true, y_prob, eps=1e-12):
@@ -168,6 +212,22 @@ SOFTMAX_CROSS_ENTROPY = (
             terms = y_true * np.log(p) + (1 - y_true) * np.log(1 - p)
             return -np.mean(np.sum(terms, axis=-1))
     """, diagnosis="binary cross-entropy"),
+    N("cross_entropy_from_probs", "returns the probabilities", """
+        def cross_entropy_from_probs(y_true, y_prob, eps=1e-12):
+            return y_prob
+    """),
+    N("cross_entropy_from_probs", "zero loss", """
+        def cross_entropy_from_probs(y_true, y_prob, eps=1e-12):
+            return 0.0
+    """),
+    N("cross_entropy_from_probs", "the loss of a uniform guess", """
+        def cross_entropy_from_probs(y_true, y_prob, eps=1e-12):
+            return float(np.log(y_true.shape[1]))
+    """),
+    N("cross_entropy_from_probs", "the loss of a clipped zero, -log eps", """
+        def cross_entropy_from_probs(y_true, y_prob, eps=1e-12):
+            return -np.log(eps)
+    """),
     # cross_entropy_grad ------------------------------------------------------------------
     S("cross_entropy_grad", "exp of log-softmax minus one-hot", """
         def cross_entropy_grad(logits, targets):
@@ -207,6 +267,18 @@ SOFTMAX_CROSS_ENTROPY = (
             n, c = logits.shape
             return (softmax(logits, axis=0) - np.eye(c)[targets]) / n
     """, diagnosis="softmax over the batch axis"),
+    N("cross_entropy_grad", "returns the logits", """
+        def cross_entropy_grad(logits, targets):
+            return logits
+    """),
+    N("cross_entropy_grad", "zeros", """
+        def cross_entropy_grad(logits, targets):
+            return np.zeros_like(logits)
+    """),
+    N("cross_entropy_grad", "a constant", """
+        def cross_entropy_grad(logits, targets):
+            return np.full(logits.shape, 1.0 / logits.size)
+    """),
 )
 
 DISTRIBUTIONS = (
@@ -244,6 +316,18 @@ DISTRIBUTIONS = (
         def gaussian_log_pdf(x, mu, sigma):
             return 0.5 * ((x - mu) / sigma) ** 2 + np.log(sigma) + 0.5 * np.log(2 * np.pi)
     """, diagnosis="the negative log density"),
+    N("gaussian_log_pdf", "returns x", """
+        def gaussian_log_pdf(x, mu, sigma):
+            return x
+    """),
+    N("gaussian_log_pdf", "zeros", """
+        def gaussian_log_pdf(x, mu, sigma):
+            return np.zeros_like(x)
+    """),
+    N("gaussian_log_pdf", "the log density at the peak of N(0, 1) everywhere", """
+        def gaussian_log_pdf(x, mu, sigma):
+            return np.full_like(x, -0.5 * np.log(2 * np.pi))
+    """),
     # gaussian_pdf ------------------------------------------------------------------------
     S("gaussian_pdf", "the formula", """
         def gaussian_pdf(x, mu, sigma):
@@ -270,6 +354,18 @@ DISTRIBUTIONS = (
         def gaussian_pdf(x, mu, sigma):
             return np.exp(-0.5 * (x - mu) ** 2) / (sigma * np.sqrt(2 * np.pi))
     """, diagnosis="forgetting to divide (x - mu)² by sigma²"),
+    N("gaussian_pdf", "returns x", """
+        def gaussian_pdf(x, mu, sigma):
+            return x
+    """),
+    N("gaussian_pdf", "zeros", """
+        def gaussian_pdf(x, mu, sigma):
+            return np.zeros_like(x)
+    """),
+    N("gaussian_pdf", "the peak of N(0, 1) everywhere", """
+        def gaussian_pdf(x, mu, sigma):
+            return np.full_like(x, 1.0 / np.sqrt(2 * np.pi))
+    """),
     # sample_normal -----------------------------------------------------------------------
     S("sample_normal", "polar (Marsaglia) method", """
         def sample_normal(mu, sigma, size, rng):
@@ -341,6 +437,18 @@ DISTRIBUTIONS = (
             z = np.concatenate([r * np.cos(theta), r * np.sin(theta)])
             return mu + sigma * z.reshape(shape)
     """, diagnosis="raised ValueError"),
+    N("sample_normal", "mu everywhere", """
+        def sample_normal(mu, sigma, size, rng):
+            return np.full(size, mu)
+    """),
+    N("sample_normal", "zeros", """
+        def sample_normal(mu, sigma, size, rng):
+            return np.zeros(size)
+    """),
+    N("sample_normal", "plain uniform draws", """
+        def sample_normal(mu, sigma, size, rng):
+            return rng.random(size)
+    """),
     # mean_and_variance -------------------------------------------------------------------
     S("mean_and_variance", "np.mean and np.var with ddof", """
         def mean_and_variance(x, axis=None, unbiased=False):
@@ -382,6 +490,25 @@ DISTRIBUTIONS = (
         def mean_and_variance(x, axis=None, unbiased=False):
             return np.mean(x), np.var(x, ddof=int(unbiased))
     """, diagnosis="reduced by mistake"),
+    N("mean_and_variance", "returns the input twice", """
+        def mean_and_variance(x, axis=None, unbiased=False):
+            return x, x
+    """),
+    N("mean_and_variance", "zeros", """
+        def mean_and_variance(x, axis=None, unbiased=False):
+            shape = () if axis is None else np.delete(x.shape, axis)
+            return np.zeros(shape), np.zeros(shape)
+    """),
+    N("mean_and_variance", "ones", """
+        def mean_and_variance(x, axis=None, unbiased=False):
+            shape = () if axis is None else np.delete(x.shape, axis)
+            return np.ones(shape), np.ones(shape)
+    """),
+    N("mean_and_variance", "the first entry as the mean, variance 0", """
+        def mean_and_variance(x, axis=None, unbiased=False):
+            first = x.flat[0] if axis is None else np.take(x, 0, axis=axis)
+            return first, np.zeros_like(first)
+    """),
     # standardize -------------------------------------------------------------------------
     S("standardize", "std squared plus eps", """
         def standardize(X, eps=1e-5):
@@ -416,6 +543,18 @@ DISTRIBUTIONS = (
         def standardize(X, eps=1e-5):
             return (X - X.mean()) / np.sqrt(X.var() + eps)
     """, diagnosis="one mean and variance over the whole array"),
+    N("standardize", "returns X", """
+        def standardize(X, eps=1e-5):
+            return X
+    """),
+    N("standardize", "zeros", """
+        def standardize(X, eps=1e-5):
+            return np.zeros_like(X)
+    """),
+    N("standardize", "ones", """
+        def standardize(X, eps=1e-5):
+            return np.ones_like(X)
+    """),
     # bigram_conditional_probs ------------------------------------------------------------
     S("bigram_conditional_probs", "np.where with a safe denominator", """
         def bigram_conditional_probs(counts):
@@ -456,6 +595,18 @@ DISTRIBUTIONS = (
             smoothed = counts + 1.0
             return smoothed / smoothed.sum(axis=1, keepdims=True)
     """, diagnosis="add-one smoothing"),
+    N("bigram_conditional_probs", "returns the counts", """
+        def bigram_conditional_probs(counts):
+            return counts
+    """),
+    N("bigram_conditional_probs", "zeros", """
+        def bigram_conditional_probs(counts):
+            return np.zeros(counts.shape)
+    """),
+    N("bigram_conditional_probs", "the uniform distribution in every row", """
+        def bigram_conditional_probs(counts):
+            return np.full(counts.shape, 1.0 / counts.shape[1])
+    """),
     # temperature_softmax -----------------------------------------------------------------
     S("temperature_softmax", "log-sum-exp", """
         def temperature_softmax(logits, temperature):
@@ -494,6 +645,18 @@ DISTRIBUTIONS = (
             e = np.exp(logits - logits.max(axis=-1, keepdims=True)) / temperature
             return e / e.sum(axis=-1, keepdims=True)
     """, diagnosis="ignoring the temperature"),
+    N("temperature_softmax", "returns the logits", """
+        def temperature_softmax(logits, temperature):
+            return logits
+    """),
+    N("temperature_softmax", "zeros", """
+        def temperature_softmax(logits, temperature):
+            return np.zeros_like(logits)
+    """),
+    N("temperature_softmax", "the uniform distribution", """
+        def temperature_softmax(logits, temperature):
+            return np.full_like(logits, 1.0 / logits.shape[-1])
+    """),
 )
 
 ATTENTION = (
@@ -595,6 +758,23 @@ ATTENTION = (
             w = np.exp(scores - scores.max(axis=-1, keepdims=True))
             return (w / w.sum(axis=-1, keepdims=True)) @ V
     """, diagnosis="not arithmetic on -inf"),
+    N("scaled_dot_product_attention", "returns Q", """
+        def scaled_dot_product_attention(Q, K, V, mask=None):
+            return Q
+    """),
+    N("scaled_dot_product_attention", "zeros", """
+        def scaled_dot_product_attention(Q, K, V, mask=None):
+            return np.zeros(Q.shape[:-1] + V.shape[-1:])
+    """),
+    N("scaled_dot_product_attention", "returns V", """
+        def scaled_dot_product_attention(Q, K, V, mask=None):
+            return V
+    """),
+    N("scaled_dot_product_attention", "uniform weights: the mean of V for every query", """
+        def scaled_dot_product_attention(Q, K, V, mask=None):
+            mean = V.mean(axis=-2, keepdims=True)
+            return np.broadcast_to(mean, Q.shape[:-1] + V.shape[-1:]).copy()
+    """),
 )
 
 QUIZ = (

@@ -48,6 +48,8 @@ def test_defaults(student):
                  known_mistakes=mistakes(x, None, False))
 
 
+# Any entry as the mean and a variance of 0 pass this one, with no work done.
+@pytest.mark.property
 def test_constant(student):
     """a constant array has variance 0"""
     x = np.full((3, 4), 2.5)

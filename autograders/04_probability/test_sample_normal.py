@@ -48,12 +48,16 @@ def test_distribution(student, mu, sigma, size, seed):
                               "forgetting to scale by sigma": 1.0})
 
 
+# Constant draws have the right shape and dtype: worth only as much as the distribution is right.
+@pytest.mark.property
 @pytest.mark.parametrize("size", [7, (3, 5), (2, 3, 3), (1,)], ids=str)
 def test_shape(student, size):
     """returns float64 draws of the requested size {size} (odd counts too)"""
     draws(student, 1.0, 2.0, size, seed=20)
 
 
+# Plain rng.random(size) honours the rng too.
+@pytest.mark.property
 def test_rng_honoured(student):
     """draws come from rng: same seed, same draws; another seed or call, other draws"""
     expect_sampler_honours_rng(lambda rng: student.sample_normal(0.0, 1.0, (4, 5), rng),

@@ -3,6 +3,7 @@ each with the diagnosis its feedback must contain; tests/test_graders.py grades 
 
 from dlmath.course import Corpus
 from dlmath.course import Solution as S
+from dlmath.course import does_nothing as N
 
 INITIALIZATION = (
     # calculate_gain ----------------------------------------------------------------------
@@ -90,6 +91,22 @@ INITIALIZATION = (
                 return math.sqrt(2.0 / (1.0 + slope**2))
             return {"tanh": 5 / 3, "relu": math.sqrt(2), "selu": 0.75}.get(nonlinearity, 1.0)
     """, diagnosis="instead of raising ValueError"),
+    N("calculate_gain", "always 1", """
+        def calculate_gain(nonlinearity, param=None):
+            return 1
+    """),
+    N("calculate_gain", "always 0.0", """
+        def calculate_gain(nonlinearity, param=None):
+            return 0.0
+    """),
+    N("calculate_gain", "returns the slope", """
+        def calculate_gain(nonlinearity, param=None):
+            return param
+    """),
+    N("calculate_gain", "always raises ValueError", """
+        def calculate_gain(nonlinearity, param=None):
+            raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
+    """),
     # fan_in_fan_out ----------------------------------------------------------------------
     S("fan_in_fan_out", "math.prod", """
         def fan_in_fan_out(shape):
@@ -140,6 +157,24 @@ INITIALIZATION = (
             field = max(1, sum(shape[2:]))
             return shape[1] * field, shape[0] * field
     """, diagnosis="[0] is wrong"),
+    N("fan_in_fan_out", "returns the shape", """
+        def fan_in_fan_out(shape):
+            return shape
+    """),
+    N("fan_in_fan_out", "(0, 0)", """
+        def fan_in_fan_out(shape):
+            return 0, 0
+    """),
+    N("fan_in_fan_out", "(1, 1)", """
+        def fan_in_fan_out(shape):
+            return (1, 1)
+    """),
+    N("fan_in_fan_out", "checks the shape, then (1, 1)", """
+        def fan_in_fan_out(shape):
+            if len(shape) < 2:
+                raise ValueError("a weight needs at least 2 dimensions")
+            return 1, 1
+    """),
     # normal_init -------------------------------------------------------------------------
     S("normal_init", "shifted standard normal", """
         def normal_init(shape, mean, std, rng):
@@ -175,6 +210,22 @@ INITIALIZATION = (
             half = np.sqrt(3.0) * std
             return rng.uniform(mean - half, mean + half, size=shape)
     """, diagnosis="do not follow the normal distribution"),
+    N("normal_init", "zeros", """
+        def normal_init(shape, mean, std, rng):
+            return np.zeros(shape)
+    """),
+    N("normal_init", "a constant 0.01", """
+        def normal_init(shape, mean, std, rng):
+            return np.full(shape, 0.01)
+    """),
+    N("normal_init", "plain rng.random", """
+        def normal_init(shape, mean, std, rng):
+            return rng.random(shape)
+    """),
+    N("normal_init", "plain rng.standard_normal", """
+        def normal_init(shape, mean, std, rng):
+            return rng.standard_normal(shape)
+    """),
     # xavier_uniform ----------------------------------------------------------------------
     S("xavier_uniform", "bound from the std", """
         def xavier_uniform(shape, gain=1.0, rng=None):
@@ -229,6 +280,22 @@ INITIALIZATION = (
             a = gain * np.sqrt(6.0 / (shape[0] + shape[1]))
             return rng.uniform(-a, a, size=shape)
     """, diagnosis="fans without the kernel size"),
+    N("xavier_uniform", "zeros", """
+        def xavier_uniform(shape, gain=1.0, rng=None):
+            return np.zeros(shape)
+    """),
+    N("xavier_uniform", "a constant 0.01", """
+        def xavier_uniform(shape, gain=1.0, rng=None):
+            return np.full(shape, 0.01)
+    """),
+    N("xavier_uniform", "plain rng.random", """
+        def xavier_uniform(shape, gain=1.0, rng=None):
+            return rng.random(shape)
+    """),
+    N("xavier_uniform", "plain U(-1, 1)", """
+        def xavier_uniform(shape, gain=1.0, rng=None):
+            return rng.uniform(-1.0, 1.0, size=shape)
+    """),
     # xavier_normal -----------------------------------------------------------------------
     S("xavier_normal", "scaled standard normal", """
         def xavier_normal(shape, gain=1.0, rng=None):
@@ -269,6 +336,22 @@ INITIALIZATION = (
             a = gain * np.sqrt(6.0 / (fan_in + fan_out))
             return rng.uniform(-a, a, size=shape)
     """, diagnosis="do not follow the normal distribution"),
+    N("xavier_normal", "zeros", """
+        def xavier_normal(shape, gain=1.0, rng=None):
+            return np.zeros(shape)
+    """),
+    N("xavier_normal", "a constant 0.01", """
+        def xavier_normal(shape, gain=1.0, rng=None):
+            return np.full(shape, 0.01)
+    """),
+    N("xavier_normal", "plain rng.random", """
+        def xavier_normal(shape, gain=1.0, rng=None):
+            return rng.random(shape)
+    """),
+    N("xavier_normal", "plain rng.standard_normal", """
+        def xavier_normal(shape, gain=1.0, rng=None):
+            return rng.standard_normal(shape)
+    """),
     # kaiming_uniform ---------------------------------------------------------------------
     S("kaiming_uniform", "bound from the std", """
         def kaiming_uniform(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
@@ -332,6 +415,24 @@ INITIALIZATION = (
             bound = calculate_gain(nonlinearity, a) * np.sqrt(3.0 / fan)
             return rng.uniform(-bound, bound, size=shape)
     """, diagnosis="instead of raising ValueError"),
+    N("kaiming_uniform", "zeros", """
+        def kaiming_uniform(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+            return np.zeros(shape)
+    """),
+    N("kaiming_uniform", "a constant 0.01", """
+        def kaiming_uniform(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+            return np.full(shape, 0.01)
+    """),
+    N("kaiming_uniform", "plain rng.random", """
+        def kaiming_uniform(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+            return rng.random(shape)
+    """),
+    N("kaiming_uniform", "checks the mode, then plain rng.random", """
+        def kaiming_uniform(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+            if mode not in ("fan_in", "fan_out"):
+                raise ValueError(mode)
+            return rng.random(shape)
+    """),
     # kaiming_normal ----------------------------------------------------------------------
     S("kaiming_normal", "scaled standard normal", """
         def kaiming_normal(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
@@ -388,6 +489,24 @@ INITIALIZATION = (
             bound = np.sqrt(3.0) * calculate_gain(nonlinearity, a) / np.sqrt(fan)
             return rng.uniform(-bound, bound, shape)
     """, diagnosis="do not follow the normal distribution"),
+    N("kaiming_normal", "zeros", """
+        def kaiming_normal(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+            return np.zeros(shape)
+    """),
+    N("kaiming_normal", "a constant 0.01", """
+        def kaiming_normal(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+            return np.full(shape, 0.01)
+    """),
+    N("kaiming_normal", "plain rng.random", """
+        def kaiming_normal(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+            return rng.random(shape)
+    """),
+    N("kaiming_normal", "checks the mode, then plain rng.standard_normal", """
+        def kaiming_normal(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+            if mode not in ("fan_in", "fan_out"):
+                raise ValueError(mode)
+            return rng.standard_normal(shape)
+    """),
     # activation_std_per_layer ------------------------------------------------------------
     S("activation_std_per_layer", "einsum and the std by hand", """
         def activation_std_per_layer(X, weights, nonlinearity):
@@ -467,6 +586,22 @@ INITIALIZATION = (
                 stds.append(float(np.std(h)))
             return stds
     """, diagnosis="wrap it in np.array"),
+    N("activation_std_per_layer", "returns the input", """
+        def activation_std_per_layer(X, weights, nonlinearity):
+            return X
+    """),
+    N("activation_std_per_layer", "zeros", """
+        def activation_std_per_layer(X, weights, nonlinearity):
+            return np.zeros(len(weights))
+    """),
+    N("activation_std_per_layer", "ones", """
+        def activation_std_per_layer(X, weights, nonlinearity):
+            return np.ones(len(weights))
+    """),
+    N("activation_std_per_layer", "the input's std for every layer", """
+        def activation_std_per_layer(X, weights, nonlinearity):
+            return np.full(len(weights), np.std(X))
+    """),
 )
 
 QUIZ = (

@@ -1,5 +1,7 @@
 """What the Xavier and Kaiming graders share: their cases, torch's std or bound, the
 mistakes each diagnoses, and the checks beyond the distribution (defaults, shape, rng).
+Zeros or plain rng.random pass those, so they are property checks: credited only as far
+as the distribution cases pass.
 
 A normal initializer is tested against torch's std, a uniform one against torch's bound;
 `uniform` says which. A grader unpacks the shared checks after its own test_distribution,
@@ -108,12 +110,14 @@ def kaiming_checks(function):
         return expect_draws(student.call(function, shape, **kwargs, rng=generator(seed)),
                             shape, what=f"{function}({shape}, {shown}rng)")
 
+    @pytest.mark.property  # an answer ignoring its parameters passes it
     def test_defaults(student):
         """defaults a=0, mode='fan_in', nonlinearity='leaky_relu': same draws as given explicitly"""  # noqa: E501
         expect_close(draws(student, (40, 60), 15),
                      draws(student, (40, 60), 15, a=0, mode="fan_in", nonlinearity="leaky_relu"),
                      tol=EXACT, what=f"{function}((40, 60), rng) against the explicit defaults")
 
+    @pytest.mark.property  # an answer that raises for any mode but the two passes it
     def test_unknown_mode(student):
         """mode='fan_avg' raises ValueError, as in torch"""
         expect_raises(lambda: student.call(function, (4, 3), mode="fan_avg",
@@ -132,6 +136,7 @@ def xavier_checks(function):
         return expect_draws(student.call(function, shape, gain=gain, rng=generator(seed)),
                             shape, what=f"{function}({shape}, gain={gain:.4g}, rng)")
 
+    @pytest.mark.property  # an answer ignoring the gain passes it
     def test_default_gain(student):
         """gain defaults to 1: the same draws as gain=1.0 from the same seed"""
         expect_close(student.call(function, (50, 30), rng=generator(15)),
@@ -145,11 +150,13 @@ def shape_and_rng_checks(function, draws):
     """test_shape and test_rng_honoured for `function`; `draws(student, shape, seed)` calls
     it with its default parameters and checks the answer's shape and dtype."""
 
+    @pytest.mark.property  # zeros of the shape pass it
     @pytest.mark.parametrize("shape", SHAPES, ids=str)
     def test_shape(student, shape):
         """returns float64 weights of shape {shape}"""
         draws(student, shape, 20)
 
+    @pytest.mark.property  # plain rng.random passes it
     def test_rng_honoured(student):
         """draws come from rng: same seed, same draws; another seed or call, other draws"""
         expect_sampler_honours_rng(lambda rng: student.call(function, (4, 5), rng=rng),

@@ -41,12 +41,14 @@ def test_distribution(student, shape, mean, std, seed):
                               "ignoring std (a standard normal)": 1.0})
 
 
+@pytest.mark.property  # zeros of the shape pass it
 @pytest.mark.parametrize("shape", [(3, 5), (4, 2, 3, 3), (7,)], ids=str)
 def test_shape(student, shape):
     """returns float64 weights of shape {shape}"""
     draws(student, shape, 0.0, 1.0, seed=20)
 
 
+@pytest.mark.property  # plain rng.random passes it
 def test_rng_honoured(student):
     """draws come from rng: same seed, same draws; another seed or call, other draws"""
     expect_sampler_honours_rng(lambda rng: student.normal_init((4, 5), 0.0, 1.0, rng),

@@ -19,6 +19,7 @@ import numpy as np
 
 from dlmath.engine.compare import Tolerance, expect_close
 from dlmath.engine.errors import CheckFailed
+from dlmath.engine.stability import warning_failure
 from dlmath.engine.student import Student
 
 # Two central differences at the same h differ only by rounding: a few ulps of f(x) over 2h.
@@ -55,16 +56,18 @@ def matching_mistake(actual: Any, mistakes: Mapping[str, Any], tol: Tolerance) -
     return ""
 
 
-def expect_no_warning(student: Student, call: Callable[[], Any], what: str, hint: str) -> Any:
+def expect_no_warning(student: Student, call: Callable[[], Any], what: str, hint: str,
+                      about: tuple[str, ...] = ()) -> Any:
     """Run a student call; fail if it added a warning (an overflow, a division by zero).
 
     The student records every warning its code raises (underflow excepted: stable formulas
-    rely on exp(-1000) == 0.0), so the warnings after `before` are this call's.
+    rely on exp(-1000) == 0.0), so the warnings after `before` are this call's. `hint` is
+    given only for a warning from an operation in `about` (see stability.stable_call).
     """
     before = len(student.warnings)
     result = call()
     if len(student.warnings) > before:
-        raise CheckFailed(f"{what} raised a warning ({student.warnings[before]}): {hint}")
+        raise CheckFailed(warning_failure(what, student.warnings[before], hint, about))
     return result
 
 

@@ -7,6 +7,7 @@ none to that record and returns only finite values.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -19,27 +20,60 @@ from dlmath.engine.student import Student, call_label
 BENIGN = "underflow encountered"
 
 
-def stable_call(student: Student, name: str, *args: Any, hint: str, **kwargs: Any) -> Any:
-    """Call `student.name(*args)`; fail with `hint` on a new warning or a NaN or inf result.
+def stable_call(student: Student, name: str, *args: Any, hint: str,
+                about: tuple[str, ...] = (), **kwargs: Any) -> Any:
+    """Call `student.name(*args)`; fail on a new warning or a NaN or inf result.
 
-    Warnings are compared by count: the record keeps each distinct warning once, so a
-    warning already raised earlier in the same exercise is not seen twice. Underflow
-    warnings are ignored.
+    `hint` is the stability advice; `about` names the numpy operations it is about (as
+    numpy's warnings do: "overflow encountered in exp" is about "exp"). The advice is given
+    when the result itself is not finite or the warning came from one of those operations;
+    a warning from anything else is named, with the student's line, and no advice.
+    Underflow warnings are ignored.
     """
     label = call_label(name, args, kwargs)
     before = len(student.warnings)
     result = student.call(name, *args, **kwargs)
     new = [w for w in student.warnings[before:] if BENIGN not in w]
     if new:
-        raise CheckFailed(f"{label} raised a warning ({new[0]}): {hint}")
+        try:
+            not_finite = _not_finite(result, label)
+        except CheckFailed:  # not numbers at all: the warning is still what is said first
+            not_finite = ""
+        raise CheckFailed(warning_failure(label, new[0], hint, about, bool(not_finite)))
+    not_finite = _not_finite(result, label)
+    if not_finite:
+        raise CheckFailed(f"{not_finite}: {hint}")
+    return result
+
+
+def warning_failure(label: str, warning: str, hint: str, about: tuple[str, ...],
+                    not_finite: bool = False) -> str:
+    """Why a call that raised `warning` fails a check that asks for none: the warning
+    (with the student's line, which the record carries) and the input, and the advice only
+    where it applies (see stable_call)."""
+    text = f"{label} raised a warning ({warning}), and this exercise asks for none here"
+    applies = not_finite or operation(warning) in about
+    return f"{text}: {hint}" if applies else f"{text}; its result was finite"
+
+
+_OPERATION = re.compile(r"encountered in (?:scalar )?(\w+)")
+
+
+def operation(warning: str) -> str:
+    """The numpy operation a warning names ('exp' in '... overflow encountered in exp')."""
+    found = _OPERATION.search(warning)
+    return found.group(1) if found else ""
+
+
+def _not_finite(result: Any, label: str) -> str:
+    """'' when every number of the result is finite, else what is not."""
     for part, value in _numbers(result):
         array = as_number_array(value, f"the result{part} of {label}")
         if not np.isfinite(array).all():
             index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
             where = f" of its result{part}" if part else ""
-            raise CheckFailed(f"{label} returned {array[index]} at index {index}{where}: "
-                              f"{hint}")
-    return result
+            return f"{label} returned {array[index]} at index {index}{where}"
+    return ""
 
 
 def _numbers(result: Any, part: str = "") -> list[tuple[str, Any]]:

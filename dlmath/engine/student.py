@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import linecache
 import signal
 import threading
 import traceback
@@ -212,8 +213,20 @@ def capture_student(warning_log: list[str]) -> Iterator[None]:
             yield
         finally:
             room = MAX_WARNINGS - len(warning_log)
-            warning_log += [valid_text(f"{w.category.__name__}: {w.message}")
-                            for w in caught[:max(room, 0)]]
+            warning_log += [warning_text(w) for w in caught[:max(room, 0)]]
+
+
+def warning_text(w: warnings.WarningMessage) -> str:
+    """'RuntimeWarning: overflow encountered in exp, at line 2 of cell 4: `e = np.exp(z)`':
+    the warning and, when the student's code raised it, where (numpy names the Python line
+    that called it)."""
+    text = f"{w.category.__name__}: {w.message}"
+    filename = str(w.filename)
+    if filename.startswith(STUDENT_FILENAME_PREFIX):
+        cell = filename.removeprefix(STUDENT_FILENAME_PREFIX).strip(" >")
+        line = linecache.getline(filename, w.lineno).strip()
+        text += f", at line {w.lineno} of cell {cell}" + (f": `{line[:100]}`" if line else "")
+    return valid_text(text)
 
 
 class _Alarm(BaseException):
@@ -245,12 +258,15 @@ def time_limit(seconds: float, label: str | Callable[[], str]) -> Iterator[None]
 
 
 def exec_cells(sources: list[str], namespace: dict, limits: CallLimits | None = None,
-               cell_seconds: float = 30.0) -> list[str]:
-    """Run student cells in order in `namespace`; return one problem line per failed cell."""
+               cell_seconds: float = 30.0, first: int = 1) -> list[str]:
+    """Run student cells in order in `namespace`; return one problem line per failed cell.
+    `first` is the number of the first of them (cells are "cell N" in messages)."""
     problems = []
-    for i, source in enumerate(sources, start=1):
+    for i, source in enumerate(sources, start=first):
+        filename = f"{STUDENT_FILENAME_PREFIX} {i}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
-            code = compile(source, f"{STUDENT_FILENAME_PREFIX} {i}>", "exec")
+            code = compile(source, filename, "exec")
         except SyntaxError as exc:
             problems.append(f"cell {i}: SyntaxError: {exc.msg} (line {exc.lineno})")
             continue

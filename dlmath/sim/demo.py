@@ -65,7 +65,7 @@ def _nth(items: list[Solution], n: int) -> Solution | None:
 
 
 def _mistakes(parity: int, n: int) -> Callable[[str, str], Answers]:
-    return _with_corpus(lambda i, sols: _nth([s for s in sols if not s.correct], n)
+    return _with_corpus(lambda i, sols: _nth([s for s in sols if s.mistake], n)
                         if i % 2 == parity else None)
 
 

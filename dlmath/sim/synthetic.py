@@ -134,7 +134,7 @@ def _solutions(assignment: str, notebook: str, correct: bool) -> dict[str, list]
     """function -> the corpus solutions of one kind for it."""
     by_function: dict[str, list] = {}
     for solution in corpus(assignment, notebook):
-        if solution.correct == correct:
+        if solution.correct == correct and not solution.idle:  # realistic answers only
             by_function.setdefault(solution.function, []).append(solution)
     return by_function
 
