@@ -32,6 +32,7 @@ from dlmath.engine.errors import (
     StudentTimeout,
     WrongReturnType,
 )
+from dlmath.engine.plain import MAX_ARRAY_BYTES, MAX_RESULT_BYTES
 from dlmath.engine.student import LocalStudent, exec_cells
 from dlmath.notebooks import is_graded_test, read
 from dlmath.sealed import sandbox
@@ -830,3 +831,44 @@ def test_no_protected_path_reaches_the_server_or_its_workers(tmp_path):
             assert "grades" not in text(sub.cells[0])  # covered by /dev/null: empty
     finally:
         server.close()
+
+
+# --- the size of an answer: one limit, sealed or not ----------------------------------------
+
+ARRAYS = MAX_RESULT_BYTES // MAX_ARRAY_BYTES  # arrays of the largest size in the largest answer
+OVER_ONE_ARRAY = f"""
+import numpy as np
+def big():
+    return np.zeros({MAX_ARRAY_BYTES // 8 + 1})
+"""
+OVER_ALL_ARRAYS = f"""
+import numpy as np
+def big():
+    return [np.zeros({MAX_ARRAY_BYTES // 8}) for _ in range({ARRAYS})] + [np.zeros(1)]
+"""
+AT_THE_LIMIT = f"""
+import numpy as np
+def big():
+    return [np.zeros({MAX_ARRAY_BYTES // 8}) for _ in range({ARRAYS})]
+"""
+
+
+@pytest.mark.parametrize("code, refused", [(OVER_ONE_ARRAY, "MiB limit"),
+                                           (OVER_ALL_ARRAYS, "MiB of arrays in all"),
+                                           (AT_THE_LIMIT, "")],
+                         ids=["one array", "all arrays", "at the limit"])
+def test_an_answer_just_over_a_limit_is_refused_alike(code, refused):
+    """The sealed channel takes what plain data allows (SealedLimits.result_bytes derives
+    from engine/plain.py): just over either limit is the same wrong answer both ways."""
+    assert SealedLimits().result_bytes == MAX_RESULT_BYTES
+    namespace: dict = {}
+    exec_cells([code], namespace)
+    local = LocalStudent(namespace, [code])
+    roomy = replace(LIMITS, memory_bytes=2048 * MiB, call_seconds=30, call_cpu_seconds=30)
+    with sealed(code, limits=roomy) as sub:
+        for student in (local, sub.student()):
+            if refused:
+                with pytest.raises(WrongReturnType, match=refused):
+                    student.big()
+            else:
+                assert sum(a.nbytes for a in student.big()) == MAX_RESULT_BYTES

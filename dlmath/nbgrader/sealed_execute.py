@@ -53,7 +53,6 @@ class SealedExecute(NbGraderPreprocessor):
     processes = _limit_trait("processes")
     output_bytes = _limit_trait("output_bytes")
     file_bytes = _limit_trait("file_bytes")
-    result_bytes = _limit_trait("result_bytes")
     grace_seconds = _limit_trait("grace_seconds")
 
     _summarized = False  # once per run: every worker of it is confined alike

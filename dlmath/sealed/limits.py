@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from dlmath.engine.plain import MAX_RESULT_BYTES
 from dlmath.engine.student import CallLimits
 
 MiB = 2**20
@@ -20,7 +21,6 @@ class SealedLimits:
     processes: int = 64  # threads (RLIMIT_NPROC); new processes are refused outright
     output_bytes: int = 1 * MiB  # printed text kept per cell; a call printing more fails
     file_bytes: int = 64 * MiB  # the largest file a worker may write in its scratch directory
-    result_bytes: int = 256 * MiB  # the largest answer a call may send back
     grace_seconds: float = 1.0  # after a soft limit, how long before SIGKILL
 
     def __post_init__(self) -> None:
@@ -31,9 +31,16 @@ class SealedLimits:
                                  f"got {value!r}")
 
     @property
+    def result_bytes(self) -> int:
+        """The largest answer a call may send back: what plain data allows in one answer
+        (engine/plain.py), so that an answer too large fails alike sealed or not."""
+        return MAX_RESULT_BYTES
+
+    @property
     def scratch_bytes(self) -> int:
         """All the scratch directory's files together (a private tmpfs, held in memory)."""
         return 4 * self.file_bytes
 
     def to_dict(self) -> dict[str, float]:
-        return asdict(self) | {"scratch_bytes": self.scratch_bytes}
+        return asdict(self) | {"scratch_bytes": self.scratch_bytes,
+                               "result_bytes": self.result_bytes}
