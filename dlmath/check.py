@@ -13,22 +13,26 @@ import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nbformat import NotebookNode
 
 from dlmath.course import source_dir
 from dlmath.engine.results import ExerciseResult
 from dlmath.engine.runner import grade_exercise
-from dlmath.engine.student import LocalStudent, Student, exec_cells
+from dlmath.engine.student import LocalRun
 from dlmath.notebooks import (
     GradeCall,
     NotebookError,
     grade_calls,
     has_hidden_tests,
+    is_graded_test,
+    nbgrader,
     read,
-    student_sources,
 )
 
+if TYPE_CHECKING:  # the sealed worker is imported only when a notebook is checked sealed
+    from dlmath.sealed.student import Submission
 
 @dataclass
 class NotebookReport:
@@ -70,24 +74,34 @@ def find_grade_calls(path: Path, assignment: str | None = None) -> list[GradeCal
 
 def check_notebook(path: Path, assignment: str | None = None, sealed: bool = True
                    ) -> NotebookReport:
+    """Grade each exercise where its graded cell stands in the notebook (after the cells
+    above it, before those below), as autograding does."""
     calls = find_grade_calls(path, assignment)
-    with _student(read(path), sealed) as (student, problems):
-        results = [grade_exercise(c.exercise_id, student, c.points) for c in calls]
-    return NotebookReport(str(path), results, problems, [c.grade_id for c in calls])
+    nb = read(path)
+    where = graded_positions(nb)
+    with _cells(nb, sealed) as run:
+        results = []
+        for call in calls:
+            run.run_above(where.get(call.grade_id, len(nb.cells)))  # a deleted cell: at the end
+            results.append(grade_exercise(call.exercise_id, run.student(), call.points))
+        run.finish()
+    return NotebookReport(str(path), results, run.problems, [c.grade_id for c in calls])
+
+
+def graded_positions(nb: NotebookNode) -> dict[str, int]:
+    """grade id -> the position of its graded cell in this notebook."""
+    return {nbgrader(cell).get("grade_id", ""): index for index, cell in enumerate(nb.cells)
+            if is_graded_test(cell)}
 
 
 @contextlib.contextmanager
-def _student(nb: NotebookNode, sealed: bool) -> Iterator[tuple[Student, list[str]]]:
-    """The notebook's code run in a sealed worker (or here), as a student the graders call,
-    and the problems of its cells."""
+def _cells(nb: NotebookNode, sealed: bool) -> Iterator[Submission | LocalRun]:
+    """The notebook's code, to run a graded cell at a time in a sealed worker (or here)."""
     if sealed:
         from dlmath.sealed import open_submission
 
-        with open_submission(nb) as submission:
-            yield submission.student(), submission.problems
+        with open_submission(nb, staged=True) as submission:
+            yield submission
         return
-    sources = student_sources(nb)
     os.environ.setdefault("MPLBACKEND", "Agg")  # plots render off screen
-    namespace: dict = {"__name__": "__main__"}
-    problems = exec_cells(sources, namespace)
-    yield LocalStudent(namespace, sources), problems
+    yield LocalRun(nb)

@@ -5,7 +5,8 @@ is hidden beside the graders of each assignment (its corpus of right and wrong s
 alternative correct solutions (diagnosis None) must keep full marks; wrong ones (one realistic
 mistake each) must lose points, and the feedback must contain `diagnosis`; answers that do no
 work (`does_nothing`: the input returned, zeros, a constant, plain `rng.random`) must score
-exactly zero. The folders' names start with digits, so their modules are loaded by path
+exactly zero. Its `cell_order` cases place definitions in other cells than their own
+(`CellOrder`). The folders' names start with digits, so their modules are loaded by path
 (`course_module`).
 """
 
@@ -74,10 +75,37 @@ class Solution:
 
 
 @dataclass(frozen=True)
+class CellOrder:
+    """A notebook whose cells define a function somewhere other than its own cell, graded
+    as a kernel running it from top to bottom sees it: each graded cell judges what the
+    cells above it define. `answers` (solution cell grade id -> code; the other cells keep
+    the reference) is the notebook. Either the function graded first is redefined by a
+    later cell, and its score must equal its score in `baseline` (the same notebook without
+    the redefinition); or (`diagnosis`) it is defined only below its graded cell, and it
+    must score zero with that text in its feedback."""
+
+    function: str  # the exercise whose score is at stake
+    name: str
+    answers: tuple[tuple[str, str], ...]
+    baseline: tuple[tuple[str, str], ...] | None = None
+    diagnosis: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.function}-{self.name.replace(' ', '_')}"
+
+    def code(self, baseline: bool = False) -> dict[str, str]:
+        """Solution cell grade id -> its code, dedented."""
+        pairs = self.baseline if baseline else self.answers
+        return {cell: textwrap.dedent(code).strip() + "\n" for cell, code in pairs or ()}
+
+
+@dataclass(frozen=True)
 class Corpus:
     assignment: str  # e.g. "01_linear_algebra"
     notebook: str  # e.g. "linear_algebra.ipynb": where the reference lives
     solutions: tuple[Solution, ...]
+    cell_order: tuple[CellOrder, ...] = ()
 
 
 def does_nothing(function: str, name: str, code: str) -> Solution:

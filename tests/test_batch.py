@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from course_support import ASSIGNMENT, STUDENTS, make_course
 from nbgrader.api import Gradebook
 from pg import postgres_server, server_bin
 
@@ -21,33 +22,10 @@ from dlmath.nbgrader.course import Course
 from dlmath.nbgrader.grading import SANITIZE
 from dlmath.nbgrader.plan import MARKER, course_directory, load_config
 from dlmath.nbgrader.sanitize import AssignmentSnapshot, batch_preprocessor
-from dlmath.notebooks import fill_solutions, read
+from dlmath.notebooks import read
 from dlmath.sim.demo import CLASS, notebooks_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-ASSIGNMENT = "01_linear_algebra"
-STUDENTS = [s for s in CLASS if s.id in ("ada", "ben", "cleo", "dev", "eve", "finn", "hana")]
-TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
-
-
-def make_course(base: Path, db_url: str | None = None, assignment: str = ASSIGNMENT,
-                students=STUDENTS) -> Course:
-    """A course with the class's submissions collected (written where collect puts them)."""
-    course = Course.create(base, [assignment])
-    if db_url:
-        config = course.root / "nbgrader_config.py"
-        config.write_text(config.read_text() + f"\nc.CourseDirectory.db_url = {db_url!r}\n")
-    course.generate(assignment)
-    release = course.root / "release" / assignment
-    for student in students:
-        folder = course.root / "submitted" / student.id / assignment
-        folder.mkdir(parents=True)
-        (folder / "timestamp.txt").write_text(TIMESTAMP)
-        for name in notebooks_of(assignment):
-            nb = read(release / name)
-            answers = student.answer(assignment, name)
-            nbformat.write(fill_solutions(nb, answers) if answers else nb, str(folder / name))
-    return course
 
 
 def gradebook_state(course: Course, db_url: str | None = None) -> dict:

@@ -1,7 +1,7 @@
 """The corpus of 01_linear_algebra: alternative correct solutions and realistic mistakes,
 each with the diagnosis its feedback must contain; tests/test_graders.py grades every one."""
 
-from dlmath.course import Corpus
+from dlmath.course import CellOrder, Corpus
 from dlmath.course import Solution as S
 from dlmath.course import does_nothing as N
 
@@ -449,7 +449,37 @@ QUIZ = (
     S("quiz.q6", "a string", "q6 = 'zero'", diagnosis="expected a number"),
 )
 
+# A helper pasted into the cell that uses it (cosine_similarity's): `dot` is graded on the
+# definition in force at its own graded cell, above it.
+MEAN_DOT = """
+    def dot(u, v):
+        return float(np.mean(u * v))  # a mean: the 1/n cancels in the cosine
+"""
+COSINE_WITH = """
+    {dot}
+
+    def cosine_similarity(u, v, eps=1e-8):
+        return dot(u, v) / max(np.sqrt(dot(u, u)) * np.sqrt(dot(v, v)), eps)
+"""
+RIGHT_DOT = """
+    def dot(u, v):
+        return float(np.sum(u * v))
+"""
+CELL_ORDER = (
+    CellOrder("dot", "a worse dot pasted into a later cell", (
+        ("cosine_similarity_solution", COSINE_WITH.format(dot=MEAN_DOT.strip())),
+    ), baseline=()),
+    CellOrder("dot", "a better dot pasted into a later cell", (
+        ("dot_solution", MEAN_DOT),
+        ("cosine_similarity_solution", COSINE_WITH.format(dot=RIGHT_DOT.strip())),
+    ), baseline=(("dot_solution", MEAN_DOT),)),
+    CellOrder("dot", "defined only in a later cell", (
+        ("dot_solution", "# dot is defined with cosine_similarity, below"),
+        ("cosine_similarity_solution", COSINE_WITH.format(dot=RIGHT_DOT.strip())),
+    ), diagnosis="`dot` is defined only in cell"),
+)
+
 CORPORA = (
-    Corpus("01_linear_algebra", "linear_algebra.ipynb", LINEAR_ALGEBRA),
+    Corpus("01_linear_algebra", "linear_algebra.ipynb", LINEAR_ALGEBRA, CELL_ORDER),
     Corpus("01_linear_algebra", "quiz.ipynb", QUIZ),
 )

@@ -1,7 +1,7 @@
 """The corpus of 05_initialization: alternative correct solutions and realistic mistakes,
 each with the diagnosis its feedback must contain; tests/test_graders.py grades every one."""
 
-from dlmath.course import Corpus
+from dlmath.course import CellOrder, Corpus
 from dlmath.course import Solution as S
 from dlmath.course import does_nothing as N
 
@@ -619,7 +619,43 @@ QUIZ = (
     S("quiz.q6", "the variance", "q6 = 2 / 512", diagnosis="0.0625"),
 )
 
+# The case seen in the field: xavier_uniform's cell defines its own shorter fan_in_fan_out
+# (dense weights only). fan_in_fan_out is graded on the definition at its own graded cell.
+DENSE_FANS = """
+    def fan_in_fan_out(shape):
+        return shape[1], shape[0]  # dense weights only: no receptive field
+"""
+FULL_FANS = """
+    def fan_in_fan_out(shape):
+        if len(shape) < 2:
+            raise ValueError(f"fans need at least 2 dimensions, got {shape}")
+        receptive_field = int(np.prod(shape[2:]))
+        return shape[1] * receptive_field, shape[0] * receptive_field
+"""
+XAVIER_WITH = """
+    {fans}
+
+    def xavier_uniform(shape, gain=1.0, rng=None):
+        rng = np.random.default_rng() if rng is None else rng
+        fan_in, fan_out = fan_in_fan_out(shape)
+        bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-bound, bound, size=shape)
+"""
+CELL_ORDER = (
+    CellOrder("fan_in_fan_out", "a worse helper pasted into a later cell", (
+        ("xavier_uniform_solution", XAVIER_WITH.format(fans=DENSE_FANS.strip())),
+    ), baseline=()),
+    CellOrder("fan_in_fan_out", "a better helper pasted into a later cell", (
+        ("fan_in_fan_out_solution", DENSE_FANS),
+        ("xavier_uniform_solution", XAVIER_WITH.format(fans=FULL_FANS.strip())),
+    ), baseline=(("fan_in_fan_out_solution", DENSE_FANS),)),
+    CellOrder("fan_in_fan_out", "defined only in a later cell", (
+        ("fan_in_fan_out_solution", "# fan_in_fan_out is defined with xavier_uniform, below"),
+        ("xavier_uniform_solution", XAVIER_WITH.format(fans=FULL_FANS.strip())),
+    ), diagnosis="`fan_in_fan_out` is defined only in cell"),
+)
+
 CORPORA = (
-    Corpus("05_initialization", "initialization.ipynb", INITIALIZATION),
+    Corpus("05_initialization", "initialization.ipynb", INITIALIZATION, CELL_ORDER),
     Corpus("05_initialization", "quiz.ipynb", QUIZ),
 )

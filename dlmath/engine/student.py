@@ -12,6 +12,7 @@ import contextlib
 import copy
 import io
 import linecache
+import re
 import signal
 import threading
 import traceback
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from nbformat import NotebookNode
 
 from dlmath.engine.errors import (
     InputModified,
@@ -33,7 +35,7 @@ from dlmath.engine.errors import (
 )
 from dlmath.engine.forbidden import traced_call
 from dlmath.engine.plain import to_plain
-from dlmath.notebooks import read, student_sources
+from dlmath.notebooks import is_graded_test, read, student_sources
 from dlmath.text import valid_text
 
 STUDENT_FILENAME_PREFIX = "<cell"
@@ -62,12 +64,45 @@ class Student(Protocol):
 
 
 class StudentBase:
-    """Attribute sugar shared by every student: `student.transpose(A)`."""
+    """What every student shares: attribute sugar (`student.transpose(A)`), and what a
+    name missing at a graded cell means."""
+
+    sources: list[str]
+
+    def cells_run(self) -> int:
+        """How many of `sources` have run: a graded cell sees those (-1: all of them)."""
+        return -1
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
             raise AttributeError(name)
         return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    def explain_missing(self, name: str, error: StudentError) -> StudentError:
+        """A name defined only in a cell below the graded cell is missing there: say so."""
+        below = defined_below(name, self.sources, self.cells_run()) if isinstance(
+            error, MissingFunction) else 0
+        if not below:
+            return error
+        first = next((line.strip() for line in self.sources[below - 1].splitlines()
+                      if line.strip()), "")
+        return MissingFunction(
+            f"`{name}` is defined only in cell {below} (`{first[:60]}`), below its graded "
+            "cell: a graded cell sees only what the cells above it define, as when the "
+            "notebook runs from top to bottom. Move the definition above the graded cell")
+
+
+def defined_below(name: str, sources: list[str], reached: int) -> int:
+    """The number of the first cell after `reached` that defines `name` at its top level
+    (0: none). A pattern, not a parse: this process never parses a student's code."""
+    if not name.isidentifier():
+        return 0
+    reached = len(sources) if reached < 0 else reached
+    n = re.escape(name)
+    pattern = re.compile(rf"^(?:async[ \t]+)?def[ \t]+{n}[ \t]*\(|^class[ \t]+{n}\b"
+                         rf"|^{n}[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+    return next((number for number, source in enumerate(sources[reached:], start=reached + 1)
+                 if pattern.search(source)), 0)
 
 
 @dataclass
@@ -80,6 +115,10 @@ class LocalStudent(StudentBase):
     warnings: list[str] = field(default_factory=list)
     traced: set[str] = field(default_factory=set)
     tracing: bool = False
+    reached: int = -1  # the cells run so far (see LocalRun); -1: all of them
+
+    def cells_run(self) -> int:
+        return self.reached
 
     def trace(self, enabled: bool) -> None:
         """Record numpy operations used by later calls (a fresh record each time it is enabled)."""
@@ -92,14 +131,16 @@ class LocalStudent(StudentBase):
 
     def value(self, name: str) -> Any:
         if name not in self.namespace:
-            raise MissingFunction(f"`{name}` is not defined: run the cell that sets it")
+            raise self.explain_missing(name, MissingFunction(
+                f"`{name}` is not defined: run the cell that sets it"))
         return to_plain(self.namespace[name], what=f"`{name}`")
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         fn = self.namespace.get(name)
         if not callable(fn):
-            raise MissingFunction(f"`{name}` is not defined as a function: run its cell, "
-                                  "and check the name is spelled as in the exercise")
+            raise self.explain_missing(name, MissingFunction(
+                f"`{name}` is not defined as a function: run its cell, and check the name is "
+                "spelled as in the exercise"))
         before = snapshot_arrays(args, kwargs)
 
         def label() -> str:  # only a message needs it, and printing arrays is not free
@@ -289,3 +330,34 @@ def load_student(paths: Iterable[Path], cell_seconds: float = 30.0) -> LocalStud
     student = LocalStudent(namespace, sources)
     student.problems = exec_cells(sources, namespace, cell_seconds=cell_seconds)  # type: ignore[attr-defined]
     return student
+
+
+class LocalRun:
+    """A notebook's student cells run in this process a graded cell at a time, with the
+    steps of the sealed `Submission`: `run_above(index)` before grading the graded cell at
+    `index` of the notebook, `finish()` after the last one."""
+
+    def __init__(self, nb: NotebookNode, cell_seconds: float = 30.0):
+        self.indices = [i for i, c in enumerate(nb.cells)
+                        if c.cell_type == "code" and not is_graded_test(c)]
+        sources = [nb.cells[i].source for i in self.indices]
+        self._student = LocalStudent({"__name__": "__main__"}, sources, reached=0)
+        self.cell_seconds = cell_seconds
+        self.problems: list[str] = []
+
+    def student(self) -> LocalStudent:
+        return self._student
+
+    def run_above(self, index: int) -> None:
+        self.run_through(sum(i < index for i in self.indices))
+
+    def run_through(self, count: int) -> None:
+        student = self._student
+        if count > student.reached:
+            self.problems += exec_cells(student.sources[student.reached:count],
+                                        student.namespace, cell_seconds=self.cell_seconds,
+                                        first=student.reached + 1)
+            student.reached = count
+
+    def finish(self) -> None:
+        self.run_through(len(self._student.sources))

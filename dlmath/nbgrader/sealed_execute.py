@@ -6,7 +6,9 @@ cells run in order in a confined worker and their outputs are recorded as a kern
 record them. Each graded test cell is never run as code: its `dlmath.grade(...)` call is
 read, the exercise is graded here (the trusted process) against the worker's `student`,
 and this preprocessor writes the cell's feedback and score itself, so nothing the
-student's code prints or patches can forge them.
+student's code prints or patches can forge them. As in a kernel running the notebook from
+top to bottom, a graded cell is graded once the cells above it have run, and before any
+below it: it judges the definitions in force where it stands.
 """
 
 from __future__ import annotations
@@ -69,17 +71,17 @@ class SealedExecute(NbGraderPreprocessor):
         scratch = released_files(resources)
         server = fork_server(protected=course_paths(resources))
         with open_submission(nb, scratch, self.limits(), server=server,
-                             figure_table=figures.installed()) as submission:
+                             figure_table=figures.installed(), staged=True) as submission:
             for line in report_missing(submission.protections):
                 self.log.debug("missing protection: %s", line)
             self._summarize(submission.protections)
             resources.setdefault("dlmath", {})["protections"] = [
                 p.to_list() for p in submission.protections]
-            count = max((run.execution_count or 0 for run in submission.cells), default=0)
             for index, cell in enumerate(nb.cells):
                 if is_graded_test(cell):
-                    count += 1
-                    grade_cell(cell, submission, f"cell {index}", count)
+                    submission.run_above(index)
+                    grade_cell(cell, submission, f"cell {index}", submission.next_count())
+            submission.finish()
             submission.draw_figures()  # after every score: see figures.py
             record_cells(nb, submission)
         return nb, resources

@@ -1,10 +1,16 @@
 """Sealed grading: a submission's cells run in confined workers; graders see a `student`.
 
-    with open_submission(nb, scratch_files, limits) as sub:
+    with open_submission(nb, scratch_files, limits, staged=True) as sub:
+        sub.run_above(index)                   # the cells above the graded cell at `index`
+        result = run_exercise(exercise_id, sub.student(), points)
+        sub.finish()                           # the cells below the last graded cell
         for run in sub.cells:                  # what each student cell showed
             nb.cells[run.index].outputs = run.outputs
             nb.cells[run.index].execution_count = run.execution_count
-        result = run_exercise(exercise_id, sub.student(), points)
+
+A graded cell judges the notebook as it stands there, as when it runs from top to bottom:
+with `staged`, cells run only as far as the next graded cell needs (without it, all of them
+run at the start).
 
 A call that hangs is killed and fails with StudentTimeout; one that kills its worker fails
 with StudentCrashed, and so does every later call of that exercise. The next exercise
@@ -108,7 +114,7 @@ class Submission:
 
     def __init__(self, sources: list[str], indices: Iterable[int], limits: SealedLimits,
                  scratch: str, server: ForkServer | None = None, figures: bool = True,
-                 figure_table: FigureTable | None = None):
+                 figure_table: FigureTable | None = None, staged: bool = False):
         self.sources, self.limits, self.scratch = sources, limits, scratch
         self.figures = figures  # draw matplotlib figures as PNG outputs
         self.figure_table = figure_table  # with one, figures are drawn after grading
@@ -117,6 +123,7 @@ class Submission:
         self.shared_server = server is None
         self.server = server or fork_server()
         self.cells = [CellRun(index, n) for n, index in enumerate(indices, start=1)]
+        self.reached = 0 if staged else len(self.cells)  # cells 1..reached run in a worker
         self.started = time.monotonic()
         self.cpu_spent = 0.0  # by workers that have ended
         self.skipped: set[int] = set()  # cells that hung or crashed a worker
@@ -186,8 +193,34 @@ class Submission:
             self._retire(self.worker)
 
     def start(self) -> None:
-        """Run the cells once, recording what each one shows."""
+        """Start a worker that runs the cells up to `reached` (all unless staged),
+        recording what each one shows."""
         self.worker = self._start_worker()
+        self._note_unrun()
+
+    def run_above(self, index: int) -> None:
+        """Run the cells above position `index` of the notebook: a graded cell there sees
+        what they define, and nothing defined below it."""
+        self.run_through(sum(cell.index < index for cell in self.cells))
+
+    def run_through(self, count: int) -> None:
+        """Run cells up to number `count` in the current worker. Without one (none yet, or
+        it died), the next call starts a worker that runs every cell up to here."""
+        added = self.cells[self.reached:count]
+        self.reached = max(self.reached, count)
+        if added and self.worker is not None:
+            try:
+                self._run_cells(self.worker, added)
+            except (WorkerDied, WorkerTimedOut):
+                self._retire(self.worker)
+
+    def finish(self) -> None:
+        """Run the cells no graded cell needed (those below the last one), so that every
+        cell shows what it printed."""
+        self.run_through(len(self.cells))
+        if self.worker is None and any(c.execution_count is None and c.number not in
+                                       self.skipped for c in self.cells):
+            self.dead, self.worker = None, self._start_worker()
         self._note_unrun()
 
     def extend(self, sources: list[str]) -> list[CellRun]:
@@ -196,27 +229,26 @@ class Submission:
         added = [CellRun(len(self.cells) + i, first + i) for i in range(len(sources))]
         self.sources += sources
         self.cells += added
-        if self.worker is not None:
-            try:
-                self._run_cells(self.worker, added)
-            except (WorkerDied, WorkerTimedOut):
-                self._retire(self.worker)
-        if self.worker is None:  # cells belong to no exercise: run them in a fresh worker
-            self.dead, self.worker = None, self._start_worker()
-        self._note_unrun()
+        self.finish()
         return added
 
+    def next_count(self) -> int:
+        """The next execution count, as a kernel numbers the cells it runs."""
+        return next(self._count)
+
     def _note_unrun(self) -> None:
-        for cell in self.cells:
+        for cell in self.cells[:self.reached]:
             if cell.execution_count is None and not cell.problem:
                 cell.problem = f"cell {cell.number}: not run: {self.out_of_time()}"
 
     def _start_worker(self) -> Worker | None:
-        """A fresh worker that has run every cell but those that hung or crashed one."""
+        """A fresh worker that has run every cell up to `reached` but those that hung or
+        crashed one."""
         while self.wall_left() > 0 and self.cpu_budget() > 0:
             worker = self._spawn()
             try:
-                self._run_cells(worker, [c for c in self.cells if c.number not in self.skipped])
+                self._run_cells(worker, [c for c in self.cells[:self.reached]
+                                         if c.number not in self.skipped])
                 return worker
             except (WorkerDied, WorkerTimedOut):
                 self._retire(worker)
@@ -448,6 +480,9 @@ class SealedStudent(StudentBase):
         self.traced: set[str] = set()
         self.tracing = False
 
+    def cells_run(self) -> int:
+        return self._submission.reached
+
     def trace(self, enabled: bool) -> None:
         """Record numpy operations of later calls; also marks a new exercise (see above)."""
         self.tracing = enabled
@@ -464,13 +499,13 @@ class SealedStudent(StudentBase):
                   "kwargs": encoder.value(kwargs), "trace": self.tracing}
         reply, buffers = self._submission.request(label, header, encoder.buffers)
         self._absorb(reply, buffers, [args, kwargs], label)
-        return self._answer(reply, buffers, lambda: f"the result of {label()}")
+        return self._answer(reply, buffers, lambda: f"the result of {label()}", name)
 
     def value(self, name: str) -> Any:
         reply, buffers = self._submission.request(lambda: f"`{name}`",
                                                   {"op": "value", "name": name}, [])
         self._absorb(reply, buffers, [], lambda: f"`{name}`")
-        return self._answer(reply, buffers, lambda: f"`{name}`")
+        return self._answer(reply, buffers, lambda: f"`{name}`", name)
 
     def has(self, name: str) -> bool:
         reply, buffers = self._submission.request(lambda: f"`{name}`",
@@ -490,9 +525,10 @@ class SealedStudent(StudentBase):
                              strict=False):
             _advance(rng, tree, buffers, label)
 
-    def _answer(self, reply: dict, buffers: list[memoryview], what: Callable[[], str]) -> Any:
+    def _answer(self, reply: dict, buffers: list[memoryview], what: Callable[[], str],
+                name: str = "") -> Any:
         if reply.get("ok") is not True:
-            raise error_from_plain(reply.get("error"))
+            raise self.explain_missing(name, error_from_plain(reply.get("error")))
         try:
             value = codec.decode(reply.get("value"), buffers)
         except codec.ProtocolError as exc:
@@ -595,16 +631,18 @@ def remove_scratch(scratch: str) -> None:
 def open_sources(sources: list[str], scratch_files: Any = (),
                  limits: SealedLimits | None = None, *, indices: Iterable[int] | None = None,
                  server: ForkServer | None = None, figures: bool = True,
-                 figure_table: FigureTable | None = None) -> Iterator[Submission]:
+                 figure_table: FigureTable | None = None, staged: bool = False
+                 ) -> Iterator[Submission]:
     """Run student cells sealed (given as sources) and grade them through `student()`.
     `scratch_files`: paths, or {name in scratch: path}; `figures`: draw plots as PNG;
-    `figure_table`: draw them after grading (call `draw_figures`), reusing its PNGs."""
+    `figure_table`: draw them after grading (call `draw_figures`), reusing its PNGs;
+    `staged`: run no cell yet (`run_above`, `finish` run them)."""
     scratch = make_scratch(scratch_files)
     submission = None
     try:
         submission = Submission(list(sources), range(len(sources)) if indices is None
                                 else indices, limits or SealedLimits(), scratch, server, figures,
-                                figure_table)
+                                figure_table, staged)
         submission.start()
         yield submission
     finally:
@@ -616,12 +654,12 @@ def open_sources(sources: list[str], scratch_files: Any = (),
 @contextlib.contextmanager
 def open_submission(nb: NotebookNode, scratch_files: Any = (),
                     limits: SealedLimits | None = None, *, server: ForkServer | None = None,
-                    figures: bool = True, figure_table: FigureTable | None = None
-                    ) -> Iterator[Submission]:
+                    figures: bool = True, figure_table: FigureTable | None = None,
+                    staged: bool = False) -> Iterator[Submission]:
     """A notebook's code cells, except graded test cells, run sealed in order."""
     indices = [i for i, c in enumerate(nb.cells)
                if c.cell_type == "code" and not is_graded_test(c)]
     with open_sources([nb.cells[i].source for i in indices], scratch_files, limits,
                       indices=indices, server=server, figures=figures,
-                      figure_table=figure_table) as submission:
+                      figure_table=figure_table, staged=staged) as submission:
         yield submission
