@@ -9,8 +9,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from dlmath.engine.report import format_points, render
-
 
 def cmd_release(args: argparse.Namespace, console: Console) -> int:
     from dlmath.course import release_dir
@@ -35,17 +33,13 @@ def cmd_release(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
-    from dlmath.check import check_notebook
+    from dlmath.check import check_notebook, render_report
 
     report = check_notebook(Path(args.notebook), args.assignment)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=float))
         return 0
-    for problem in report.problems:
-        console.print(f"[yellow]problem running {problem}[/]", markup=False)
-    for exercise in report.exercises:
-        console.print(render(exercise), markup=False, highlight=False)
-    console.print(f"\ntotal: {format_points(report.score)} / {format_points(report.possible)}")
+    console.print(render_report(report), markup=False, highlight=False)
     return 0
 
 

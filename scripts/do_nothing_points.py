@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from dlmath.course import source_dir
+from dlmath.engine.results import ExerciseResult
 from dlmath.engine.runner import run_exercise
 from dlmath.engine.student import LocalStudent, exec_cells
 from dlmath.notebooks import grade_calls, read, student_sources
@@ -43,25 +45,41 @@ def reference(assignment: str, notebook: str) -> tuple[tuple[str, ...], dict, di
     return sources, namespace, {c.exercise_id: c.points for c in grade_calls(nb)}
 
 
-def grade(answer: dict[str, str]) -> tuple[float, float]:
-    """(points earned, points at stake) of one answer."""
+def grade_result(answer: dict[str, str]) -> ExerciseResult:
+    """The graded exercise of one answer, run after its reference notebook."""
     sources, namespace, points = reference(answer["assignment"], answer["notebook"])
     namespace = dict(namespace)
     exec_cells([answer["code"]], namespace)
     student = LocalStudent(namespace, [*sources, answer["code"]])
     exercise = f"{answer['assignment']}/{answer['function']}"
-    return run_exercise(exercise, student, points[exercise]).score, points[exercise]
+    return run_exercise(exercise, student, points[exercise])
+
+
+def grade(answer: dict[str, str]) -> tuple[float, float]:
+    """(points earned, points at stake) of one answer."""
+    result = grade_result(answer)
+    return result.score, result.possible
+
+
+def answers_to_grade(doc: str, what: str, today: Callable[[], list[dict]],
+                     argv: list[str] | None) -> list[dict] | None:
+    """The answers a script grades: today's corpus (`today()`), or a dump (--answers); with
+    --dump, write them as JSON and return None."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--dump", type=Path, help=f"write the {what} as JSON and stop")
+    parser.add_argument("--answers", type=Path, help=f"grade the {what} of a dump")
+    args = parser.parse_args(argv)
+    answers = json.loads(args.answers.read_text()) if args.answers else today()
+    if args.dump:
+        args.dump.write_text(json.dumps(answers, indent=1))
+        print(f"{len(answers)} {what} written to {args.dump}")
+        return None
+    return answers
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dump", type=Path, help="write the answers as JSON and stop")
-    parser.add_argument("--answers", type=Path, help="grade the answers of a dump")
-    args = parser.parse_args(argv)
-    answers = json.loads(args.answers.read_text()) if args.answers else idle_answers()
-    if args.dump:
-        args.dump.write_text(json.dumps(answers, indent=1))
-        print(f"{len(answers)} answers that do no work written to {args.dump}")
+    answers = answers_to_grade(__doc__, "answers that do no work", idle_answers, argv)
+    if answers is None:
         return 0
     earned = stake = 0.0
     earning = 0

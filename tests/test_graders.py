@@ -1,6 +1,6 @@
 """Every grader against its corpus: right answers keep full marks, mistakes lose points
-with the right diagnosis, answers that do no work score zero, and the reference solutions
-score the maximum."""
+and the first message the student reads names the mistake, answers that do no work score
+zero, and the reference solutions score the maximum."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from graders_support import exercise_id, points_of, student_with
 
 from dlmath.course import corpora
-from dlmath.engine.report import render
+from dlmath.engine.report import first_message, render
 from dlmath.engine.runner import run_exercise
 
 CORPORA = corpora()
@@ -34,11 +34,15 @@ def test_corpus_solution(corpus, solution):
     feedback = render(result)
     if solution.correct:
         assert result.score == points, feedback
+        if not solution.function.startswith("quiz."):  # a quiz explains its right answer
+            said = [c.message for c in result.cases if c.message]  # notes on passed checks
+            assert not said, f"a right answer reads notes that are not true of it: {said}"
     elif solution.idle:
         assert result.score == 0, f"{solution.name} earned {result.score}:\n{feedback}"
     else:
         assert result.score < points, f"{solution.name} kept full marks:\n{feedback}"
-        assert solution.diagnosis in feedback, feedback
+        first = first_message(result)  # what the student reads first must name the mistake
+        assert solution.diagnosis in first, f"first message:\n{first}\n\n{feedback}"
 
 
 def test_every_graded_function_has_a_corpus():

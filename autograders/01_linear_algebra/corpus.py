@@ -45,6 +45,11 @@ LINEAR_ALGEBRA = (
                 return A
             return np.array([[A[i][j] for i in range(A.shape[0])] for j in range(A.shape[1])])
     """, diagnosis="in place"),
+    S("transpose", "reshape for a transpose", """
+        def transpose(A):
+            rows, cols = A.shape
+            return A.reshape(cols, rows)
+    """, diagnosis="reshape reorders the numbers, it does not transpose"),
     S("transpose", "missing return", """
         def transpose(A):
             result = np.array([[A[i][j] for i in range(A.shape[0])] for j in range(A.shape[1])])
@@ -119,6 +124,37 @@ LINEAR_ALGEBRA = (
                     C[i, j] = np.sum(A[i, :] * B[:, j])
             return C
     """, diagnosis="raised AssertionError, expected ValueError"),
+    S("matmul", "inner loop reads one column of B", """
+        def matmul(A, B):
+            if A.shape[1] != B.shape[0]:
+                raise ValueError(f"shapes {A.shape} and {B.shape} do not align")
+            C = np.zeros((A.shape[0], B.shape[1]))
+            for i in range(A.shape[0]):
+                for j in range(B.shape[1]):
+                    for k in range(A.shape[1]):
+                        C[i][j] += A[i][k] * B[k][0]
+            return C
+    """, diagnosis="every row of the result repeats one value along each row: an index that "
+                   "should vary there goes unused"),
+    S("matmul", "inner loop reads one row of A", """
+        def matmul(A, B):
+            if A.shape[1] != B.shape[0]:
+                raise ValueError(f"shapes {A.shape} and {B.shape} do not align")
+            n, m = A.shape
+            p = B.shape[1]
+            C = np.zeros((n, p))
+            for i in range(n):
+                for j in range(p):
+                    C[i, j] = sum(A[0, k] * B[k, j] for k in range(m))
+            return C
+    """, diagnosis="every column of the result repeats one value down each column: an index "
+                   "that should vary there goes unused"),
+    S("matmul", "elementwise *", """
+        def matmul(A, B):
+            if A.shape[1] != B.shape[0]:
+                raise ValueError(f"cannot multiply {A.shape} by {B.shape}")
+            return A * B
+    """, diagnosis="`*` multiplies elementwise; the matrix product sums over the shared axis"),
     S("matmul", "integer accumulator", """
         def matmul(A, B):
             if A.shape[1] != B.shape[0]:
@@ -166,11 +202,11 @@ LINEAR_ALGEBRA = (
     S("dot", "forgets the sum", """
         def dot(u, v):
             return u * v
-    """, diagnosis="sum (or other reduction) missing"),
+    """, diagnosis="the sum (or other reduction) is missing"),
     S("dot", "sums the sum", """
         def dot(u, v):
             return float(np.sum(u + v))
-    """, diagnosis="is wrong"),
+    """, diagnosis="adding instead of multiplying, sum(u + v)"),
     S("dot", "outer product", """
         def dot(u, v):
             return np.outer(u, v)
@@ -178,7 +214,11 @@ LINEAR_ALGEBRA = (
     S("dot", "averages", """
         def dot(u, v):
             return float(np.mean(u * v))
-    """, diagnosis="times the expected"),
+    """, diagnosis="averaging the products instead of summing them"),
+    S("dot", "multiplies the sums", """
+        def dot(u, v):
+            return float(np.sum(u) * np.sum(v))
+    """, diagnosis="summing each vector, then multiplying (multiply elementwise, then sum)"),
     S("dot", "returns a list", """
         def dot(u, v):
             return [float(np.sum(u * v))]
@@ -215,7 +255,16 @@ LINEAR_ALGEBRA = (
             if ord == np.inf:
                 return np.max(a)
             return np.sum(a * a)
-    """, diagnosis="is wrong"),
+    """, diagnosis="summing the squares without the square root"),
+    S("vector_norm", "x @ x for the 2-norm", """
+        def vector_norm(x, ord=2):
+            x = x.flatten()
+            if ord == 1:
+                return np.abs(x).sum()
+            if ord == np.inf:
+                return np.abs(x).max()
+            return x @ x
+    """, diagnosis="summing the squares without the square root"),
     S("vector_norm", "L1 without abs", """
         def vector_norm(x, ord=2):
             x = np.ravel(x)
@@ -224,7 +273,7 @@ LINEAR_ALGEBRA = (
             if ord == np.inf:
                 return np.max(np.abs(x))
             return np.sqrt(np.sum(x * x))
-    """, diagnosis="sign is flipped"),
+    """, diagnosis="summing x without abs"),
     S("vector_norm", "inf-norm without abs", """
         def vector_norm(x, ord=2):
             x = np.ravel(x)
@@ -233,7 +282,16 @@ LINEAR_ALGEBRA = (
             if ord == np.inf:
                 return np.max(x)
             return np.sqrt(np.sum(x * x))
-    """, diagnosis="is wrong"),
+    """, diagnosis="taking the max of x without abs"),
+    S("vector_norm", "no abs anywhere", """
+        def vector_norm(x, ord=2):
+            x = x.ravel()
+            if ord == 1:
+                return float(np.sum(x))
+            elif ord == np.inf:
+                return float(np.max(x))
+            return float(np.sqrt(np.sum(x ** 2)))
+    """, diagnosis="without abs"),
     S("vector_norm", "per-row norms", """
         def vector_norm(x, ord=2):
             return np.linalg.norm(x, ord, axis=-1)
@@ -241,7 +299,7 @@ LINEAR_ALGEBRA = (
     S("vector_norm", "ignores ord", """
         def vector_norm(x, ord=2):
             return np.sqrt(np.sum(np.ravel(x) ** 2))
-    """, diagnosis="ord=1"),
+    """, diagnosis="ignoring ord (this is the 2-norm)"),
     N("vector_norm", "returns x", """
         def vector_norm(x, ord=2):
             return x
@@ -267,7 +325,7 @@ LINEAR_ALGEBRA = (
     S("cosine_similarity", "dot only", """
         def cosine_similarity(u, v, eps=1e-8):
             return float(np.dot(u, v))
-    """, diagnosis="is wrong"),
+    """, diagnosis="without dividing by the norms"),
     S("cosine_similarity", "NaN for zero vectors", """
         def cosine_similarity(u, v, eps=1e-8):
             return float(np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v)))
@@ -275,11 +333,21 @@ LINEAR_ALGEBRA = (
     S("cosine_similarity", "divides by one norm", """
         def cosine_similarity(u, v, eps=1e-8):
             return float(np.dot(u, v) / max(np.linalg.norm(u) ** 2, eps))
-    """, diagnosis="is wrong"),
+    """, diagnosis="dividing by the norm of u squared instead of |u| |v|"),
     S("cosine_similarity", "squared norms", """
         def cosine_similarity(u, v, eps=1e-8):
             return float(np.dot(u, v) / max(np.sum(u * u) * np.sum(v * v), eps))
-    """, diagnosis="is wrong"),
+    """, diagnosis="dividing by the squared norms (their square roots are missing)"),
+    S("cosine_similarity", "norms without square roots", """
+        def cosine_similarity(u, v, eps=1e-8):
+            norm_u = np.dot(u, u)
+            norm_v = np.dot(v, v)
+            return float(np.dot(u, v) / (norm_u * norm_v + eps))
+    """, diagnosis="dividing by the squared norms (their square roots are missing)"),
+    S("cosine_similarity", "norms added", """
+        def cosine_similarity(u, v, eps=1e-8):
+            return float(np.dot(u, v) / max(np.linalg.norm(u) + np.linalg.norm(v), eps))
+    """, diagnosis="adding the norms instead of multiplying them"),
     N("cosine_similarity", "returns u", """
         def cosine_similarity(u, v, eps=1e-8):
             return u
@@ -320,11 +388,16 @@ LINEAR_ALGEBRA = (
     S("linear_forward", "subtracts the bias", """
         def linear_forward(X, W, b):
             return X @ W.T - b
-    """, diagnosis="is wrong"),
+    """, diagnosis="subtracting the bias b"),
     S("linear_forward", "X W without transpose", """
         def linear_forward(X, W, b):
             return X @ W + b
-    """, diagnosis="raised ValueError"),
+    """, diagnosis="X @ W.T fits"),
+    S("linear_forward", "np.dot(X, W) without transpose", """
+        def linear_forward(X, W, b):
+            Z = np.dot(X, W)
+            return Z + b
+    """, diagnosis="np.dot(X, W.T) fits"),
     N("linear_forward", "returns X", """
         def linear_forward(X, W, b):
             return X
@@ -357,7 +430,12 @@ LINEAR_ALGEBRA = (
     S("linear_forward_columns", "flattened bias", """
         def linear_forward_columns(W, X, b):
             return W @ X + b.ravel()
-    """, diagnosis="raised ValueError"),
+    """, diagnosis="adding b as a row"),
+    S("linear_forward_columns", "bias flattened to a vector", """
+        def linear_forward_columns(W, X, b):
+            bias = b.flatten()
+            return W @ X + bias
+    """, diagnosis="adding b as a row (b.T or a flattened b; it must stay a column)"),
     S("linear_forward_columns", "forgets the bias", """
         def linear_forward_columns(W, X, b):
             return W @ X
@@ -365,7 +443,7 @@ LINEAR_ALGEBRA = (
     S("linear_forward_columns", "bias transposed", """
         def linear_forward_columns(W, X, b):
             return W @ X + b.T
-    """, diagnosis="has shape"),
+    """, diagnosis="adding b as a row"),
     N("linear_forward_columns", "returns W", """
         def linear_forward_columns(W, X, b):
             return W
@@ -400,7 +478,7 @@ LINEAR_ALGEBRA = (
     S("batch_matmul", "only batched B", """
         def batch_matmul(A, B):
             return np.stack([A[i] @ B[i] for i in range(A.shape[0])])
-    """, diagnosis="has shape"),
+    """, diagnosis="B[i] would be only its row i"),
     S("batch_matmul", "first item only", """
         def batch_matmul(A, B):
             if B.ndim == 2:
@@ -410,7 +488,7 @@ LINEAR_ALGEBRA = (
     S("batch_matmul", "transposed items", """
         def batch_matmul(A, B):
             return np.swapaxes(A @ B, 1, 2)
-    """, diagnosis="has shape"),
+    """, diagnosis="the transpose of each item's product"),
     S("batch_matmul", "elementwise product", """
         def batch_matmul(A, B):
             if B.ndim == 2:

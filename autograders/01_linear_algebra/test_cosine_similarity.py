@@ -15,13 +15,26 @@ def torch_cosine(u, v, eps=1e-8):
     return F.cosine_similarity(torch.from_numpy(u), torch.from_numpy(v), dim=0, eps=eps).item()
 
 
+@reference
+def mistakes(u, v):
+    """What the cosines students get wrong give, on u and v."""
+    U, V = torch.from_numpy(u), torch.from_numpy(v)
+    dot = torch.dot(U, V).item()
+    nu, nv = torch.linalg.norm(U).item(), torch.linalg.norm(V).item()
+    return {"taking the dot product alone, without dividing by the norms": dot,
+            "dividing by the norm of u squared instead of |u| |v|": dot / nu ** 2,
+            "dividing by the squared norms (their square roots are missing)":
+                dot / (nu ** 2 * nv ** 2),
+            "adding the norms instead of multiplying them": dot / (nu + nv)}
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("n", [2, 5, 64])
 def test_matches_torch(student, n, seed):
     """matches F.cosine_similarity for length-{n} vectors (seed {seed})"""
     u, v = normal(seed, n), normal(seed + 10, n, scale=4.0)
     expect_close(student.cosine_similarity(u, v), torch_cosine(u, v), tol=COSINE,
-                 what=f"cosine_similarity of length-{n} vectors")
+                 what=f"cosine_similarity of length-{n} vectors", known_mistakes=mistakes(u, v))
 
 
 @pytest.mark.parametrize("scale", [1.0, -1.0, 0.01, 250.0])
@@ -31,9 +44,11 @@ def test_parallel(student, scale):
     # v, not parallel to u, makes the case check the arithmetic too.
     u, v = normal(3, 6), normal(8, 6, scale=4.0)
     expect_close(student.cosine_similarity(u, scale * u), torch_cosine(u, scale * u),
-                 tol=COSINE, what=f"cosine_similarity(u, {scale} * u)")
+                 tol=COSINE, what=f"cosine_similarity(u, {scale} * u)",
+                 known_mistakes=mistakes(u, scale * u))
     expect_close(student.cosine_similarity(u, scale * v), torch_cosine(u, scale * v),
-                 tol=COSINE, what=f"cosine_similarity(u, {scale} * v)")
+                 tol=COSINE, what=f"cosine_similarity(u, {scale} * v)",
+                 known_mistakes=mistakes(u, scale * v))
 
 
 @pytest.mark.property  # a constant 0.0 also passes

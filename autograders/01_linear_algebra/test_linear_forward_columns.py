@@ -6,13 +6,27 @@ import torch.nn.functional as F
 
 from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference
 
-SIZES = [(4, 3, 2), (1, 5, 3), (6, 2, 6), (3, 3, 3), (2, 1, 4)]
+# (N, in, out). N == out first: there a bias added as a row, (out,) or (1, out), broadcasts
+# without an error, and the known mistake names it; elsewhere numpy's error does.
+SIZES = [(6, 2, 6), (4, 3, 2), (1, 5, 3), (3, 3, 3), (2, 1, 4)]
 
 
 @reference
 def torch_linear_columns(W, X, b):
     Xt, Wt, bt = torch.from_numpy(X), torch.from_numpy(W), torch.from_numpy(b)
     return F.linear(Xt.T, Wt, bt.ravel()).T.numpy()
+
+
+@reference
+def mistakes(W, X, b):
+    """What the layers students get wrong give, on these inputs (where the shapes let the
+    mistake run without an error)."""
+    found = {"forgetting the bias b": torch_linear_columns(W, X, 0 * b)}
+    if X.shape[1] == W.shape[0]:  # N == out: a row bias broadcasts
+        Wt, Xt, bt = torch.from_numpy(W), torch.from_numpy(X), torch.from_numpy(b)
+        found["adding b as a row (b.T or a flattened b; it must stay a column)"] = (
+            Wt @ Xt + bt.T).numpy()
+    return found
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -25,4 +39,4 @@ def test_matches_torch(student, sizes, seed):
     expect_close(student.linear_forward_columns(W, X, b), torch_linear_columns(W, X, b),
                  tol=FLOAT64,
                  what=f"linear_forward_columns with W {W.shape}, X {X.shape}, b {b.shape}",
-                 known_mistakes={"forgetting the bias b": torch_linear_columns(W, X, 0 * b)})
+                 known_mistakes=mistakes(W, X, b))

@@ -1,5 +1,6 @@
 """matmul(A, B): the 2-D matrix product, without @, np.matmul, np.dot or einsum."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -26,13 +27,34 @@ def torch_matmul(A, B):
     return torch.matmul(torch.from_numpy(A), torch.from_numpy(B)).numpy()
 
 
+@reference
+def mistakes(A, B):
+    """What the products students get wrong give, where the shapes let them run."""
+    if A.shape != B.shape:
+        return {}
+    return {"multiplying elementwise, A * B, instead of the matrix product":
+            (torch.from_numpy(A) * torch.from_numpy(B)).numpy()}
+
+
+def expect_floats(C, what):
+    """An integer result (np.zeros(shape, dtype=int) filled with float sums) keeps only the
+    whole part of each entry: said first, before its values (often all 0) suggest more."""
+    if type(C) is np.ndarray and C.dtype.kind in "iu":
+        raise CheckFailed(f"{what} has dtype {C.dtype}: integer arithmetic truncates, each "
+                          "entry keeps only its whole part (for these inputs often 0): build "
+                          "the result as floats, for example np.zeros(shape) without "
+                          "dtype=int")
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("shapes", SHAPES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_matches_torch(student, shapes, seed):
     """matches torch.matmul for {shapes[0]} @ {shapes[1]} (seed {seed})"""
     A, B = normal(seed, *shapes[0]), normal(seed + 10, *shapes[1])
-    expect_close(student.matmul(A, B), torch_matmul(A, B), tol=FLOAT64,
-                 what=f"matmul of {shapes[0]} and {shapes[1]}")
+    what = f"matmul of {shapes[0]} and {shapes[1]}"
+    C = student.matmul(A, B)
+    expect_floats(C, what)
+    expect_close(C, torch_matmul(A, B), tol=FLOAT64, what=what, known_mistakes=mistakes(A, B))
 
 
 @pytest.mark.property  # returning A unchanged also passes

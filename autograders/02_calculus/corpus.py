@@ -175,7 +175,12 @@ DERIVATIVES = (
     S("sigmoid", "exp(x) over 1 + exp(x)", """
         def sigmoid(x):
             return np.exp(x) / (1 + np.exp(x))
-    """, diagnosis="NaN or inf"),
+    """, diagnosis="exp(710) overflows to inf, and inf / inf is NaN"),
+    S("sigmoid", "e to the x by a power", """
+        def sigmoid(x):
+            ex = np.e ** x
+            return ex / (1 + ex)
+    """, diagnosis="exp(710) overflows to inf, and inf / inf is NaN"),
     S("sigmoid", "missing minus sign", """
         def sigmoid(x):
             e = np.exp(-np.abs(x))
@@ -221,6 +226,11 @@ DERIVATIVES = (
         def sigmoid_derivative(x):
             return 1 - sigmoid(x) ** 2
     """, diagnosis="the tanh formula"),
+    S("sigmoid_derivative", "s(1 + s)", """
+        def sigmoid_derivative(x):
+            s = sigmoid(x)
+            return s * (1 + s)
+    """, diagnosis="s(1 + s): the derivative is s(1 - s)"),
     S("sigmoid_derivative", "the sigmoid itself", """
         def sigmoid_derivative(x):
             return sigmoid(x)
@@ -467,6 +477,16 @@ GRADIENT_DESCENT = (
                 path.append(path[-1] + lr * grad_f(path[-1]))
             return np.array(path)
     """, diagnosis="the update x + lr * grad, which climbs"),
+    S("gradient_descent", "adds the step", """
+        def gradient_descent(grad_f, x0, lr, n_steps):
+            x = x0.astype(float)
+            path = [x.copy()]
+            for _ in range(n_steps):
+                step = lr * grad_f(x)
+                x = x + step
+                path.append(x.copy())
+            return np.stack(path)
+    """, diagnosis="the update x + lr * grad, which climbs the loss (the update's sign"),
     S("gradient_descent", "appends one array updated in place", """
         def gradient_descent(grad_f, x0, lr, n_steps):
             x = x0.copy()
@@ -569,7 +589,27 @@ GRADIENT_DESCENT = (
                 v = momentum * v + g
                 path.append(x)
             return np.array(path)
-    """, diagnosis="updating x with the old velocity"),
+    """, diagnosis="the update uses the velocity from before this step"),
+    S("sgd_momentum", "updates x, then the velocity", """
+        def sgd_momentum(grad_f, x0, lr, momentum, n_steps):
+            x = x0.copy()
+            v = np.zeros_like(x0)
+            path = [x.copy()]
+            for _ in range(n_steps):
+                x -= lr * v
+                v = momentum * v + grad_f(x)
+                path.append(x.copy())
+            return np.array(path)
+    """, diagnosis="the update uses the velocity from before this step"),
+    S("sgd_momentum", "one tuple assignment", """
+        def sgd_momentum(grad_f, x0, lr, momentum, n_steps):
+            x, v = x0, np.zeros_like(x0)
+            path = [x0]
+            for _ in range(n_steps):
+                x, v = x - lr * v, momentum * v + grad_f(x)
+                path.append(x)
+            return np.array(path)
+    """, diagnosis="the update uses the velocity from before this step"),
     S("sgd_momentum", "Nesterov", """
         def sgd_momentum(grad_f, x0, lr, momentum, n_steps):
             x, v = x0, np.zeros_like(x0)

@@ -19,7 +19,7 @@ from dlmath.kit import (
     normal,
 )
 
-from .shared import torch_sgd
+from .shared import apart, torch_sgd
 
 # (grad_f, x0 shape, lr, n_steps): converging, oscillating, diverging, non-quadratic.
 RUNS = [(SHIFTED_BOWL_GRAD, (3,), 0.1, 10), (RAVINE_GRAD, (2,), 0.05, 20),
@@ -43,7 +43,8 @@ def mistakes(grad_f, x0, lr, n_steps):
 
     right = descend(lambda x: x - lr * grad_f(x))
     return {
-        "the update x + lr * grad, which climbs the loss (the sign)":
+        "the update x + lr * grad, which climbs the loss (the update's sign: descent "
+        "is x - lr * grad)":
             descend(lambda x: x + lr * grad_f(x)),
         "the gradient at x0 reused for every step": descend(lambda x: x - lr * grad_f(x0)),
         "one array appended and then updated in place (every row is the last point)":
@@ -58,7 +59,16 @@ def check(student, grad_f, x0, lr, n_steps):
     expect_matches(student.gradient_descent(grad_f, x0, lr, n_steps),
                    torch_sgd(grad_f.name, x0, lr, n_steps), tol=ACCUMULATED,
                    what=f"gradient_descent({grad_f.name}, x0 of shape {x0.shape}, lr={lr}, "
-                   f"n_steps={n_steps})", mistakes=mistakes(grad_f, x0, lr, n_steps))
+                   f"n_steps={n_steps})",
+                   mistakes=apart(mistakes(grad_f, x0, lr, n_steps), ACCUMULATED))
+
+
+# First, so that its message is read first: a few small steps stay finite whatever their
+# sign, so a climbing update is named as itself here, before the long runs below blow up to
+# inf (where the message starts from the overflow).
+def test_first_steps(student):
+    """takes its first steps downhill, x1 = x0 - lr * grad_f(x0): shifted_bowl_grad, lr = 0.05, 3 steps"""  # noqa: E501
+    check(student, SHIFTED_BOWL_GRAD, normal(7, 3), 0.05, 3)
 
 
 @pytest.mark.parametrize("seed", SEEDS[:2])

@@ -18,7 +18,7 @@ from dlmath.kit import (
     normal,
 )
 
-from .shared import torch_sgd
+from .shared import apart, torch_sgd
 
 # (grad_f, x0 shape, lr, momentum, n_steps)
 RUNS = [(SHIFTED_BOWL_GRAD, (3,), 0.1, 0.9, 12), (RAVINE_GRAD, (2,), 0.02, 0.9, 20),
@@ -45,12 +45,22 @@ def mistakes(grad_f, x0, lr, mu, n_steps):
         v = mu * v + g
         return x - lr * (g + mu * v), v
 
+    def late():  # x moves first, then v takes the gradient at the new x
+        x, v, path = x0, np.zeros_like(x0), [x0]
+        for _ in range(n_steps):
+            x = x - lr * v
+            v = mu * v + grad_f(x)
+            path.append(x)
+        return np.array(path)
+
     right = run(lambda x, v, g: (x - lr * (mu * v + g), mu * v + g))
     return {
         "the dampened convention v = momentum * v + (1 - momentum) * g":
             run(lambda x, v, g: (x - lr * (mu * v + (1 - mu) * g), mu * v + (1 - mu) * g)),
-        "updating x with the old velocity before v = momentum * v + g":
-            run(lambda x, v, g: (x - lr * v, mu * v + g)),
+        "x = x - lr * v before v = momentum * v + g (the update uses the velocity from "
+        "before this step)": run(lambda x, v, g: (x - lr * v, mu * v + g)),
+        "x = x - lr * v before v = momentum * v + grad_f(x) (the update uses the velocity "
+        "from before this step: every point comes one step late)": late(),
         "Nesterov momentum (torch's nesterov=True)": run(nesterov),
         "x + lr * v, which climbs the loss (the sign)":
             run(lambda x, v, g: (x + lr * (mu * v + g), mu * v + g)),
@@ -65,7 +75,7 @@ def check(student, grad_f, x0, lr, momentum, n_steps):
                    torch_sgd(grad_f.name, x0, lr, n_steps, momentum), tol=ACCUMULATED,
                    what=f"sgd_momentum({grad_f.name}, x0 of shape {x0.shape}, lr={lr}, "
                    f"momentum={momentum}, n_steps={n_steps})",
-                   mistakes=mistakes(grad_f, x0, lr, momentum, n_steps))
+                   mistakes=apart(mistakes(grad_f, x0, lr, momentum, n_steps), ACCUMULATED))
 
 
 @pytest.mark.parametrize("seed", SEEDS[:2])

@@ -17,6 +17,7 @@ def mistakes(x):
     return {"x (1 - x) (the formula in terms of the output sigmoid(x), applied to the input x)":
             x * (1 - x),
             "1 - sigmoid(x)^2 (the tanh formula)": 1 - s**2,
+            "sigmoid(x) (1 + sigmoid(x)) (s(1 + s): the derivative is s(1 - s))": s * (1 + s),
             "sigmoid(x) itself, not its derivative": s}
 
 

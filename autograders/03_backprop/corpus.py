@@ -49,7 +49,7 @@ BACKPROP = (
     S("linear_backward", "dX with W transposed", """
         def linear_backward(dZ, X, W):
             return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)
-    """, diagnosis="raised ValueError"),
+    """, diagnosis="dZ @ W fits"),
     N("linear_backward", "returns X and W", """
         def linear_backward(dZ, X, W):
             return X, W, np.zeros(W.shape[0])
@@ -370,6 +370,16 @@ BACKPROP = (
             _, dW1, db1 = linear_backward(dA1 * (Z1 >= 0), X, params["W1"])
             return mse_loss(Y, y), {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
     """, diagnosis="the ReLU derivative 1 at 0"),
+    S("mlp_loss_and_grads", "mask from A1 >= 0", """
+        def mlp_loss_and_grads(X, y, params):
+            Z1 = X @ params["W1"].T + params["b1"]
+            A1 = np.maximum(Z1, 0)
+            Y = A1 @ params["W2"].T + params["b2"]
+            dY = mse_loss_backward(Y, y)
+            dA1, dW2, db2 = linear_backward(dY, A1, params["W2"])
+            _, dW1, db1 = linear_backward(dA1 * (A1 >= 0), X, params["W1"])
+            return mse_loss(Y, y), {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+    """, diagnosis="A1 >= 0 is always true: mask with Z1 > 0"),
     S("mlp_loss_and_grads", "db on the wrong axis", """
         def mlp_loss_and_grads(X, y, params):
             Z1 = X @ params["W1"].T + params["b1"]
@@ -487,6 +497,17 @@ BACKPROP = (
                 params = {k: params[k] + lr * grads[k] for k in params}
             return params, np.array(losses)
     """, diagnosis="the sign of the update"),
+    S("train_mlp", "adds the gradient in place", """
+        def train_mlp(X, y, params, lr, n_steps):
+            params = {k: v.copy() for k, v in params.items()}
+            losses = []
+            for _ in range(n_steps):
+                loss, grads = mlp_loss_and_grads(X, y, params)
+                losses.append(loss)
+                for k in params:
+                    params[k] += lr * grads[k]
+            return params, np.array(losses)
+    """, diagnosis="params + lr * grads, which climbs the loss"),
     S("train_mlp", "updates the caller's params", """
         def train_mlp(X, y, params, lr, n_steps):
             losses = []
@@ -628,6 +649,26 @@ BACKPROP = (
             scale = np.maximum(1e-8, np.abs(analytic_grad))
             return float(np.max(np.abs(analytic_grad - numeric) / scale))
     """, diagnosis="dividing by |a| alone"),
+    S("gradient_check", "no abs on the numerator", """
+        def gradient_check(f, x, analytic_grad, h=1e-5):
+            numeric = np.zeros(x.shape)
+            for i in np.ndindex(x.shape):
+                step = np.zeros(x.shape)
+                step[i] = h
+                numeric[i] = (f(x + step) - f(x - step)) / (2 * h)
+            scale = np.maximum(1e-8, np.abs(analytic_grad) + np.abs(numeric))
+            return float(np.max((analytic_grad - numeric) / scale))
+    """, diagnosis="the relative error needs absolute values"),
+    S("gradient_check", "(a - n) / (a + n)", """
+        def gradient_check(f, x, analytic_grad, h=1e-5):
+            numeric = np.zeros(x.shape)
+            for i in np.ndindex(x.shape):
+                step = np.zeros(x.shape)
+                step[i] = h
+                numeric[i] = (f(x + step) - f(x - step)) / (2 * h)
+            rel = (analytic_grad - numeric) / np.maximum(1e-8, analytic_grad + numeric)
+            return float(np.max(rel))
+    """, diagnosis="the relative error needs absolute values"),
     N("gradient_check", "zero", """
         def gradient_check(f, x, analytic_grad, h=1e-5):
             return 0.0
@@ -765,6 +806,23 @@ VANISHING = (
                 dA = (dA * d(Z)) @ W
             return np.array(norms[::-1])
     """, diagnosis="the norms of dL/dA"),
+    S("layer_gradient_norms", "norms of dZ", """
+        def layer_gradient_norms(X, weights, activation):
+            g = ACTIVATIONS[activation]
+            d = {"sigmoid": lambda z: sigmoid(z) * (1 - sigmoid(z)),
+                 "tanh": lambda z: 1 - np.tanh(z) ** 2,
+                 "relu": lambda z: (z > 0) * 1.0}[activation]
+            zs, A = [], X
+            for W in weights:
+                zs.append(A @ W.T)
+                A = g(zs[-1])
+            dA, norms = np.ones(A.shape), []
+            for W, Z in reversed(list(zip(weights, zs))):
+                dZ = dA * d(Z)
+                norms.append(np.linalg.norm(dZ))
+                dA = dZ @ W
+            return np.array(norms[::-1])
+    """, diagnosis="the norms of dZ, not of dW"),
     S("layer_gradient_norms", "squared norms", """
         def layer_gradient_norms(X, weights, activation):
             g = ACTIVATIONS[activation]

@@ -40,7 +40,7 @@ def torch_layer_norms(X, weights, activation):
 
 
 def backprop(X, weights, activation, at_output=False, no_derivative=False, last_linear=False,
-             of_outputs=False):
+             of_outputs=False, of_dZ=False):
     """Numpy norms with switches for the usual slips; the defaults are right."""
     act, act_grad = ACTIVATIONS[activation]
     inputs, pre = [], []
@@ -56,7 +56,8 @@ def backprop(X, weights, activation, at_output=False, no_derivative=False, last_
         if no_derivative or (last_linear and i == len(weights) - 1):
             local = 1.0
         dZ = dA * local
-        norms.append(np.linalg.norm(dA) if of_outputs else np.linalg.norm(dZ.T @ inputs[i]))
+        norms.append(np.linalg.norm(dA) if of_outputs else np.linalg.norm(dZ) if of_dZ
+                     else np.linalg.norm(dZ.T @ inputs[i]))
         dA = dZ @ weights[i]
     return np.array(norms[::-1])
 
@@ -73,6 +74,8 @@ def mistakes(X, weights, activation):
                                                             last_linear=True),
              "the norms of dL/dA (each layer's output) instead of dL/dW":
              backprop(X, weights, activation, of_outputs=True),
+             "the norms of dZ, not of dW (each layer's dW = dZ^T A, with A the layer's input)":
+             backprop(X, weights, activation, of_dZ=True),
              "squared norms (the square root is missing)": right**2}
     return {k: v for k, v in found.items() if activation != "relu" or "output instead" not in k}
 

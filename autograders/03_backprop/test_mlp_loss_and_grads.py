@@ -29,6 +29,9 @@ def mistakes(X, y, p):
     n, size = X.shape[0], y.size
     return {"the ReLU derivative 1 at 0 (Z >= 0): torch passes 0 there":
             backprop(X, y, p, mask=np.greater_equal),
+            "the gradient passed through every hidden unit, as if there were no ReLU "
+            "(A1 >= 0 is always true: mask with Z1 > 0)":
+            backprop(X, y, p, mask=lambda Z, _: np.ones(Z.shape)),
             "db summed over axis 1 (the features) instead of axis 0 (the batch)":
             backprop(X, y, p, db_axis=1),
             "dW transposed (A^T dZ instead of dZ^T A)": backprop(X, y, p, transpose_dW=True),

@@ -104,6 +104,18 @@ def check(student, X, y, params, lr, n_steps, part):
                        mistakes={k: v[0][key] for k, v in wrong.items()})
 
 
+# First, before the long runs: over a step or three a wrong update is still finite and
+# matches its named slip (an update that climbs the loss grows into NaN over a long run,
+# which names no cause); params and losses in one check, so the starting loss repeated
+# (whose losses are right here) earns nothing.
+@pytest.mark.parametrize("n_steps", [1, 3])
+def test_first_steps(student, n_steps):
+    """the params and losses of the first {n_steps} step(s) match a torch SGD loop"""
+    X, y, params = normal(12, 6, 3), normal(13, 6, 2), make_params(14, 3, 5, 2)
+    for part in ("params", "losses"):
+        check(student, X, y, params, 0.05, n_steps, part)
+
+
 @pytest.mark.parametrize("seed", SEEDS[:2])
 @pytest.mark.parametrize("run", RUNS, ids=run_id)
 @pytest.mark.parametrize("part", ["params", "losses"])

@@ -58,6 +58,10 @@ SOFTMAX_CROSS_ENTROPY = (
             e = np.exp(shifted)
             return e / np.sum(e, axis=axis, keepdims=True)
     """, diagnosis="divide by zero encountered in log, at line 3 of cell"),
+    S("softmax", "normalised over the whole array", """
+        def softmax(z, axis=-1):
+            return np.exp(z) / np.sum(np.exp(z))
+    """, diagnosis="normalised over the whole array"),
     N("softmax", "returns the logits", """
         def softmax(z, axis=-1):
             return z
@@ -161,6 +165,16 @@ SOFTMAX_CROSS_ENTROPY = (
         def cross_entropy(logits, targets):
             return -np.mean(log_softmax(logits)[:, targets])
     """, diagnosis="picking logp[:, targets]"),
+    S("cross_entropy", "no log: minus the mean target probability", """
+        def cross_entropy(logits, targets):
+            p = softmax(logits)
+            return -np.mean(p[np.arange(len(targets)), targets])
+    """, diagnosis="leaving out the log"),
+    S("cross_entropy", "no log, one-hot sum over the batch", """
+        def cross_entropy(logits, targets):
+            onehot = np.eye(logits.shape[1])[targets]
+            return -np.sum(onehot * softmax(logits))
+    """, diagnosis="a cross-entropy is never negative"),
     N("cross_entropy", "returns the logits", """
         def cross_entropy(logits, targets):
             return logits
@@ -354,6 +368,14 @@ DISTRIBUTIONS = (
         def gaussian_pdf(x, mu, sigma):
             return np.exp(-0.5 * (x - mu) ** 2) / (sigma * np.sqrt(2 * np.pi))
     """, diagnosis="forgetting to divide (x - mu)² by sigma²"),
+    S("gaussian_pdf", "the exp part alone", """
+        def gaussian_pdf(x, mu, sigma):
+            return np.exp(-((x - mu) ** 2) / (2 * sigma**2))
+    """, diagnosis="without the 1/(σ√(2π)) normalising factor"),
+    S("gaussian_pdf", "divides by sigma only", """
+        def gaussian_pdf(x, mu, sigma):
+            return np.exp(-0.5 * ((x - mu) / sigma) ** 2) / sigma
+    """, diagnosis="a factor 1/√(2π) is missing"),
     N("gaussian_pdf", "returns x", """
         def gaussian_pdf(x, mu, sigma):
             return x
@@ -419,6 +441,17 @@ DISTRIBUTIONS = (
             u1, u2 = 1.0 - rng.random(size), rng.random(size)
             return mu + sigma**2 * np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
     """, diagnosis="scaling by sigma² instead of sigma"),
+    S("sample_normal", "no square root on the radius", """
+        def sample_normal(mu, sigma, size, rng):
+            u1, u2 = 1.0 - rng.random(size), rng.random(size)
+            return mu + sigma * (-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    """, diagnosis="forgetting the square root in √(-2 ln u)"),
+    S("sample_normal", "sigma taken for the variance", """
+        def sample_normal(mu, sigma, size, rng):
+            u1, u2 = 1.0 - rng.random(size), rng.random(size)
+            std = np.sqrt(sigma)
+            return mu + std * np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    """, diagnosis="this is what an extra square root gives"),
     S("sample_normal", "one uniform for radius and angle", """
         def sample_normal(mu, sigma, size, rng):
             u = 1.0 - rng.random(size)
@@ -538,7 +571,7 @@ DISTRIBUTIONS = (
     S("standardize", "no eps", """
         def standardize(X, eps=1e-5):
             return (X - X.mean(axis=0)) / X.std(axis=0)
-    """, diagnosis="NaN or inf"),
+    """, diagnosis="dividing by the standard deviation without eps"),
     S("standardize", "statistics of the whole array", """
         def standardize(X, eps=1e-5):
             return (X - X.mean()) / np.sqrt(X.var() + eps)
@@ -757,7 +790,7 @@ ATTENTION = (
                 scores = scores + (1 - mask) * -np.inf
             w = np.exp(scores - scores.max(axis=-1, keepdims=True))
             return (w / w.sum(axis=-1, keepdims=True)) @ V
-    """, diagnosis="not arithmetic on -inf"),
+    """, diagnosis="0 * -inf = NaN"),
     N("scaled_dot_product_attention", "returns Q", """
         def scaled_dot_product_attention(Q, K, V, mask=None):
             return Q

@@ -8,7 +8,9 @@ import torch
 
 from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference, uniform
 
-PARAMS = [(0.0, 1.0), (2.5, 0.3), (-1.0, 4.0)]
+# sigma = 1 not first: there a missing 1/sigma goes unseen and a missing 1/(σ√(2π)) looks like a
+# missing 1/√(2π), so the first message would not tell them apart.
+PARAMS = [(2.5, 0.3), (0.0, 1.0), (-1.0, 4.0)]
 
 
 @reference
@@ -21,7 +23,11 @@ def torch_pdf(x, mu, sigma):
 @reference
 def mistakes(x, mu, sigma):
     pdf = torch_pdf(x, mu, sigma)
-    return {"forgetting the 1/sigma factor": pdf * sigma,
+    # The exp part alone is √(2π) sigma times the density: a multiple the numbers name only
+    # when sigma = 1.
+    return {"computing it without the 1/(σ√(2π)) normalising factor (the exp part alone)":
+                pdf * sigma * math.sqrt(2 * math.pi),
+            "forgetting the 1/sigma factor": pdf * sigma,
             "dividing by 2π sigma instead of √(2π) sigma": pdf / math.sqrt(2 * math.pi),
             "using sigma as the variance": torch_pdf(x, mu, np.sqrt(sigma)),
             "forgetting to divide (x - mu)² by sigma²": pdf * np.exp(

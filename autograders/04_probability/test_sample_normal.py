@@ -43,9 +43,28 @@ def test_distribution(student, mu, sigma, size, seed):
     x = draws(student, mu, sigma, size, seed)
     expect_normal(x, mu, sigma, cdf=normal_cdf(mu, sigma), delta=DELTA,
                   what=f"sample_normal({mu}, {sigma}, {size}, rng)",
-                  known_stds={"forgetting the 2 in √(-2 ln u)": sigma / math.sqrt(2),
-                              "scaling by sigma² instead of sigma": sigma**2,
-                              "forgetting to scale by sigma": 1.0})
+                  known_stds=known_stds(sigma))
+
+
+def known_stds(sigma):
+    """The standard deviation each mistake gives; mistakes that give the same one (at
+    sigma = 0.5 the unscaled draws and those of radius -2 ln u both have std 1) are named
+    together, so that neither is named alone for the other."""
+    stds = {"forgetting the 2 in √(-2 ln u)": sigma / math.sqrt(2),
+            "scaling by sigma² instead of sigma": sigma**2,
+            "forgetting to scale by sigma": 1.0,
+            # -2 ln u is exponential with mean 2: E[(2 ln u)² cos²θ] = 8 / 2 = 4
+            "forgetting the square root in √(-2 ln u) (the radius squared)": 2.0 * sigma}
+    named: dict[str, float] = {}
+    for label, std in stds.items():
+        if math.isclose(std, sigma, rel_tol=1e-9):
+            continue  # the right spread: the std test cannot tell it
+        same = next((k for k, v in named.items() if math.isclose(v, std, rel_tol=1e-9)), None)
+        if same is None:
+            named[label] = std
+        else:
+            named[f"{same}, or {label},"] = named.pop(same)
+    return named
 
 
 # Constant draws have the right shape and dtype: worth only as much as the distribution is right.

@@ -11,7 +11,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference, rng, stable_call
+from dlmath.kit import (
+    FLOAT64,
+    SEEDS,
+    CheckFailed,
+    expect_close,
+    normal,
+    reference,
+    rng,
+    stable_call,
+)
 
 # (batch dims, L queries, S keys, d, d_v)
 SIZES = [((), 3, 5, 4, 2), ((2,), 4, 4, 8, 8), ((2,), 5, 3, 6, 7), ((2, 3), 2, 6, 4, 3)]
@@ -82,6 +91,30 @@ def random_mask(seed, shape):
     return mask
 
 
+def masked_attention(student, Q, K, V, mask, *, by_name=False):
+    """The student's attention with a mask. NaN in it, with 0 · inf seen on the way (numpy's
+    'invalid value encountered in multiply'), is arithmetic on -inf: (1 - mask) * -np.inf
+    is NaN where the mask allows, not 0."""
+    before = len(student.warnings)
+    got = student.scaled_dot_product_attention(Q, K, V, mask=mask) if by_name else \
+        student.scaled_dot_product_attention(Q, K, V, mask)
+    if any("invalid value encountered in multiply" in w for w in student.warnings[before:]) \
+            and _has_nan(got):
+        raise CheckFailed(
+            f"attention with a mask {mask.shape} returned NaN: multiplying the mask by -inf "
+            "gives 0 * -inf = NaN for the keys it allows (as in (1 - mask) * -np.inf), and "
+            "NaN spreads through the softmax: fill masked scores with np.where(mask, scores, "
+            "-np.inf) (or a large negative number), not arithmetic on -inf")
+    return got
+
+
+def _has_nan(value):
+    try:
+        return bool(np.isnan(np.asarray(value, dtype=np.float64)).any())
+    except (TypeError, ValueError):
+        return False  # not numbers: the comparison says what it is
+
+
 @pytest.mark.parametrize("seed", SEEDS[:2])
 @pytest.mark.parametrize("size", SIZES, ids=ids)
 def test_matches_torch(student, size, seed):
@@ -98,7 +131,7 @@ def test_mask(student, size, seed):
     """a boolean mask, True = may attend, broadcast over the batch, sizes {size} (seed {seed})"""
     Q, K, V = qkv(seed, size)
     mask = random_mask(seed + 5, (size[1], size[2]))
-    expect_close(student.scaled_dot_product_attention(Q, K, V, mask),
+    expect_close(masked_attention(student, Q, K, V, mask),
                  torch_attention(Q, K, V, mask), tol=FLOAT64,
                  what=f"attention of Q {Q.shape}, K {K.shape}, V {V.shape}, mask {mask.shape}",
                  known_mistakes=mistakes(Q, K, V, mask))
@@ -108,7 +141,7 @@ def test_causal_mask(student):
     """a causal mask: query i sees keys 0..i only"""
     Q, K, V = qkv(3, ((2,), 5, 5, 4, 3))
     mask = np.tril(np.ones((5, 5), dtype=bool))
-    expect_close(student.scaled_dot_product_attention(Q, K, V, mask=mask),
+    expect_close(masked_attention(student, Q, K, V, mask, by_name=True),
                  torch_attention(Q, K, V, mask), tol=FLOAT64,
                  what="attention with a causal (lower-triangular) mask",
                  known_mistakes=mistakes(Q, K, V, mask))
@@ -118,7 +151,7 @@ def test_mask_per_batch_item(student):
     """a mask with its own batch axis, shape (batch, L, S)"""
     Q, K, V = qkv(4, ((3,), 4, 6, 5, 2))
     mask = random_mask(9, (3, 4, 6))
-    expect_close(student.scaled_dot_product_attention(Q, K, V, mask),
+    expect_close(masked_attention(student, Q, K, V, mask),
                  torch_attention(Q, K, V, mask), tol=FLOAT64,
                  what="attention with a mask of shape (3, 4, 6)",
                  known_mistakes=mistakes(Q, K, V, mask))

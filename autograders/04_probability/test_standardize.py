@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.kit import FLOAT64, SEEDS, expect_close, normal, reference, uniform
+from dlmath.kit import FLOAT64, SEEDS, CheckFailed, expect_close, normal, reference, uniform
 
 SIZES = [(8, 3), (5, 7), (4, 4), (100, 2)]
 
@@ -27,7 +27,15 @@ def mistakes(X, eps=1e-5):
         "adding eps to the standard deviation instead of the variance":
             (X - mean) / (np.sqrt(var) + eps),
         "one mean and variance over the whole array": (X - X.mean()) / np.sqrt(X.var() + eps),
+        "dividing by the standard deviation without eps (batch norm divides by √(var + eps))":
+            without_eps(X),
     }
+
+
+def without_eps(X):
+    """(X - mean) / std: 0/0 = NaN for a constant feature, quietly, as a mistake may be."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (X - X.mean(axis=0)) / X.std(axis=0)
 
 
 def features(seed, n, d):
@@ -57,5 +65,19 @@ def test_constant_feature(student):
     """a constant feature becomes 0, not NaN (eps keeps the division finite)"""
     X = features(4, 6, 3)
     X[:, 1] = 3.0
-    expect_close(student.standardize(X), torch_batch_norm(X), tol=FLOAT64,
+    got = student.standardize(X)
+    if _nan_in(got, column=1):
+        raise CheckFailed("standardize of X with a constant feature (column 1) gives NaN there: "
+                          "its variance is 0, so (X - mean) / std is 0 / 0 unless eps is added "
+                          "to the variance: divide by √(var + eps)")
+    expect_close(got, torch_batch_norm(X), tol=FLOAT64,
                  what="standardize of X with a constant feature", known_mistakes=mistakes(X))
+
+
+def _nan_in(value, column):
+    """Whether `value`, an (N, D) array of numbers, has NaN in `column`."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False  # not numbers: the comparison says what it is
+    return array.ndim == 2 and array.shape[1] > column and bool(np.isnan(array[:, column]).any())

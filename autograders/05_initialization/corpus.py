@@ -108,7 +108,7 @@ INITIALIZATION = (
             raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
     """),
     # fan_in_fan_out ----------------------------------------------------------------------
-    S("fan_in_fan_out", "math.prod", """
+    S("fan_in_fan_out", "math.prod: Python ints", """
         def fan_in_fan_out(shape):
             if len(shape) < 2:
                 raise ValueError("a weight needs at least 2 dimensions")
@@ -124,6 +124,14 @@ INITIALIZATION = (
             for k in kernel:
                 field *= k
             return in_channels * field, out_channels * field
+    """),
+    S("fan_in_fan_out", "numpy integers (np.int64)", """
+        def fan_in_fan_out(shape):
+            dims = np.array(shape)
+            if dims.size < 2:
+                raise ValueError(f"fans need at least 2 dimensions, got {shape}")
+            receptive_field = dims[2:].prod()
+            return dims[1] * receptive_field, dims[0] * receptive_field
     """),
     S("fan_in_fan_out", "(in, out) order", """
         def fan_in_fan_out(shape):
@@ -156,7 +164,7 @@ INITIALIZATION = (
                 raise ValueError("a weight needs at least 2 dimensions")
             field = max(1, sum(shape[2:]))
             return shape[1] * field, shape[0] * field
-    """, diagnosis="[0] is wrong"),
+    """, diagnosis="adding the kernel sizes instead of multiplying them"),
     N("fan_in_fan_out", "returns the shape", """
         def fan_in_fan_out(shape):
             return shape
@@ -188,7 +196,7 @@ INITIALIZATION = (
     S("normal_init", "the variance as std", """
         def normal_init(shape, mean, std, rng):
             return rng.normal(mean, std**2, size=shape)
-    """, diagnosis="using the variance std² as the standard deviation"),
+    """, diagnosis="a missing square root (the variance where the standard deviation belongs)"),
     S("normal_init", "ignores the mean", """
         def normal_init(shape, mean, std, rng):
             return rng.normal(0.0, std, size=shape)
@@ -319,7 +327,13 @@ INITIALIZATION = (
         def xavier_normal(shape, gain=1.0, rng=None):
             fan_in, fan_out = fan_in_fan_out(shape)
             return rng.normal(0.0, gain**2 * 2.0 / (fan_in + fan_out), size=shape)
-    """, diagnosis="used as the std"),
+    """, diagnosis="a missing square root (the variance where the standard deviation belongs)"),
+    S("xavier_normal", "gain times the variance", """
+        def xavier_normal(shape, gain=1.0, rng=None):
+            fan_in, fan_out = fan_in_fan_out(shape)
+            std = gain * 2.0 / (fan_in + fan_out)  # Var(W) = 2 / (fan_in + fan_out)
+            return rng.normal(0.0, std, size=shape)
+    """, diagnosis="a missing square root (the variance where the standard deviation belongs)"),
     S("xavier_normal", "the uniform bound as std", """
         def xavier_normal(shape, gain=1.0, rng=None):
             fan_in, fan_out = fan_in_fan_out(shape)
@@ -480,7 +494,16 @@ INITIALIZATION = (
                 raise ValueError(mode)
             fan = fan_in_fan_out(shape)[0 if mode == "fan_in" else 1]
             return rng.normal(0.0, calculate_gain(nonlinearity, a) ** 2 / fan, shape)
-    """, diagnosis="the variance gain²/fan used as the std"),
+    """, diagnosis="a missing square root (the variance where the standard deviation belongs)"),
+    S("kaiming_normal", "2 / fan as the std", """
+        def kaiming_normal(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+            if mode not in ("fan_in", "fan_out"):
+                raise ValueError(mode)
+            fan_in, fan_out = fan_in_fan_out(shape)
+            fan = fan_in if mode == "fan_in" else fan_out
+            std = 2.0 / fan  # He et al.: Var(W) = 2 / fan_in
+            return rng.normal(0.0, std, size=shape)
+    """, diagnosis="a missing square root (the variance where the standard deviation belongs)"),
     S("kaiming_normal", "uniform draws with the right std", """
         def kaiming_normal(shape, a=0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
             if mode not in ("fan_in", "fan_out"):
@@ -567,7 +590,7 @@ INITIALIZATION = (
                 h = act[nonlinearity](h @ W)
                 stds.append(np.std(h))
             return np.array(stds)
-    """, diagnosis="raised ValueError"),
+    """, diagnosis="h @ W.T fits"),
     S("activation_std_per_layer", "includes the input", """
         def activation_std_per_layer(X, weights, nonlinearity):
             act = {"linear": lambda h: h, "relu": lambda h: np.maximum(h, 0), "tanh": np.tanh}
@@ -576,7 +599,7 @@ INITIALIZATION = (
                 h = act[nonlinearity](h @ W.T)
                 stds.append(np.std(h))
             return np.array(stds)
-    """, diagnosis="has shape"),
+    """, diagnosis="the first is the std of the input X"),
     S("activation_std_per_layer", "returns a list", """
         def activation_std_per_layer(X, weights, nonlinearity):
             act = {"linear": lambda h: h, "relu": lambda h: np.maximum(h, 0), "tanh": np.tanh}
@@ -585,7 +608,31 @@ INITIALIZATION = (
                 h = act[nonlinearity](h @ W.T)
                 stds.append(float(np.std(h)))
             return stds
-    """, diagnosis="wrap it in np.array"),
+    """, diagnosis="the values are right, but it is a list, not an array"),
+    S("activation_std_per_layer", "a list of the pre-activation stds", """
+        def activation_std_per_layer(X, weights, nonlinearity):
+            h, stds = X, []
+            for W in weights:
+                z = h @ W.T
+                stds.append(z.std())
+                if nonlinearity == "relu":
+                    h = np.maximum(z, 0)
+                elif nonlinearity == "tanh":
+                    h = np.tanh(z)
+                else:
+                    h = z
+            return stds
+    """, diagnosis="the std of the pre-activations h W^T, taken before the nonlinearity"),
+    S("activation_std_per_layer", "a list of statistics.stdev", """
+        def activation_std_per_layer(X, weights, nonlinearity):
+            import statistics
+            act = {"linear": lambda h: h, "relu": lambda h: np.maximum(h, 0), "tanh": np.tanh}
+            h, stds = X, []
+            for W in weights:
+                h = act[nonlinearity](h @ W.T)
+                stds.append(statistics.stdev(h.ravel()))
+            return stds
+    """, diagnosis="the unbiased std (n - 1); use the population form"),
     N("activation_std_per_layer", "returns the input", """
         def activation_std_per_layer(X, weights, nonlinearity):
             return X

@@ -37,6 +37,10 @@ KAIMING_CASES = [((100, 256), 0, "fan_in", "relu", 10),
                  ((128, 16, 3, 3), math.sqrt(5), "fan_in", "leaky_relu", 12),
                  ((50, 200, 2), 0, "fan_out", "tanh", 13)]
 SHAPES = [(3, 5), (4, 2, 3, 3), (6, 3, 2)]
+# The std of draws left unscaled, for a normal initializer: without them, rng.random's std
+# 1/√12 ≈ 0.289 would read as "an extra square root" where the std expected is near 0.083.
+UNSCALED = {"unscaled rng.random draws (U(0, 1), std 1/√12 ≈ 0.289)": 1.0 / math.sqrt(12.0),
+            "unscaled standard normal draws (std 1)": 1.0}
 
 
 def xavier_scale(shape, gain, uniform):
@@ -62,11 +66,10 @@ def xavier_mistakes(shape, gain, uniform):
     if uniform:
         wrong["the normal std gain·√(2 / (fan_in + fan_out)) used as the bound"] = \
             gain * math.sqrt(2.0 / (fan_in + fan_out))
-    else:
-        wrong["the variance gain²·2 / (fan_in + fan_out) used as the std"] = \
-            gain**2 * 2.0 / (fan_in + fan_out)
+    else:  # the variance as the std: expect_normal names the missing square root itself
         wrong["the uniform bound gain·√(6 / (fan_in + fan_out)) used as the std"] = \
             gain * math.sqrt(6.0 / (fan_in + fan_out))
+        wrong.update(UNSCALED)
     wrong["ignoring the gain"] = math.sqrt(2 * v / (fan_in + fan_out))
     if len(shape) > 2:
         wrong["fans without the kernel size"] = gain * math.sqrt(2 * v / (shape[0] + shape[1]))
@@ -89,8 +92,8 @@ def kaiming_mistakes(shape, a, mode, nonlinearity, uniform):
                  spread * math.sqrt(2.0) / math.sqrt(fan)}
     if uniform:
         wrong["the std gain/√fan used as the bound (forgetting √3)"] = gain / math.sqrt(fan)
-    else:
-        wrong["the variance gain²/fan used as the std"] = gain**2 / fan
+    else:  # the variance as the std: expect_normal names the missing square root itself
+        wrong.update(UNSCALED)
     wrong["fan_in + fan_out (Xavier's fans)"] = spread * gain * math.sqrt(
         2.0 / (fan_in + fan_out))
     if len(shape) > 2:

@@ -10,9 +10,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dlmath.kit import Tolerance, expect_close, normal, reference
+from dlmath.kit import CheckFailed, Tolerance, expect_close, normal, reference
 
-ACTIVATIONS = {"linear": lambda h: h, "relu": torch.relu, "tanh": torch.tanh}
+# The nonlinear cases first: what only they show (the std taken before the nonlinearity) is
+# what the feedback names first, before what the linear case shows (a list for an array).
+ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "linear": lambda h: h}
 # (N, widths, seed): widths[0] is the input size; a layer maps widths[i] to widths[i + 1].
 NETS = [(32, (10, 16, 16, 5), 0), (16, (8, 8), 1), (50, (6, 12, 12, 12, 12, 2), 2)]
 # Stds are positive and may be 1e-40 (vanishing) or 1e+9 (exploding): compare relatively.
@@ -21,14 +23,15 @@ SCALES = [0.01, 1.0, None]  # None: Kaiming-like 1/sqrt(fan_in) (times √2 for 
 
 
 @reference
-def torch_stds(X, weights, nonlinearity, skip_last=False, correction=0, per_unit=False):
+def torch_stds(X, weights, nonlinearity, skip_last=False, correction=0, per_unit=False,
+               before_act=False):
     h, stds = torch.from_numpy(X), []
     for i, W in enumerate(weights):
-        h = F.linear(h, torch.from_numpy(W))
-        if not (skip_last and i == len(weights) - 1):
-            h = ACTIVATIONS[nonlinearity](h)
-        s = h.std(dim=0, correction=correction).mean() if per_unit else \
-            h.std(correction=correction)
+        z = F.linear(h, torch.from_numpy(W))
+        h = z if skip_last and i == len(weights) - 1 else ACTIVATIONS[nonlinearity](z)
+        measured = z if before_act else h
+        s = measured.std(dim=0, correction=correction).mean() if per_unit else \
+            measured.std(correction=correction)
         stds.append(s.item())
     return np.array(stds)
 
@@ -42,7 +45,40 @@ def mistakes(X, weights, nonlinearity):
     if nonlinearity != "linear":
         wrong["no nonlinearity after the last layer"] = torch_stds(X, weights, nonlinearity,
                                                                    skip_last=True)
+        wrong["the std of the pre-activations h W^T, taken before the nonlinearity"] = \
+            torch_stds(X, weights, nonlinearity, before_act=True)
     return wrong
+
+
+def input_first(answer, X, layers):
+    """Whether the answer holds layers + 1 numbers, the first the std of the input X."""
+    if not isinstance(answer, (np.ndarray, list, tuple)):
+        return False
+    try:
+        if np.ndim(answer) != 1 or len(answer) != layers + 1:
+            return False
+        first = float(answer[0])
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isclose(first, torch.from_numpy(X).std(correction=0).item(),
+                           rtol=RELATIVE.rtol, atol=0.0))
+
+
+def expect_layer_stds(answer, X, weights, nonlinearity, what):
+    """The answer against torch's stds; an answer with one entry too many, the first the
+    input's std, is told so (the shape alone would suggest a broadcasting slip)."""
+    want = torch_stds(X, weights, nonlinearity)
+    if input_first(answer, X, len(want)):
+        told = (f"{what} has {len(want) + 1} entries for {len(want)} layers: the first is the "
+                "std of the input X; return one std per layer, of its output only")
+        try:
+            expect_close(answer[1:], want, tol=RELATIVE, what=f"{what} without its first entry",
+                         known_mistakes=mistakes(X, weights, nonlinearity))
+        except CheckFailed as failed:
+            raise CheckFailed(f"{told}\n{failed}") from None
+        raise CheckFailed(told)
+    expect_close(answer, want, tol=RELATIVE, what=what,
+                 known_mistakes=mistakes(X, weights, nonlinearity))
 
 
 def network(seed, n, widths, scale, nonlinearity):
@@ -62,16 +98,13 @@ def test_matches_torch(student, net, nonlinearity, scale):
     """matches a torch forward: widths {net[1]}, {nonlinearity}, weight std {scale}"""
     n, widths, seed = net
     X, weights = network(seed, n, widths, scale, nonlinearity)
-    expect_close(student.activation_std_per_layer(X, weights, nonlinearity),
-                 torch_stds(X, weights, nonlinearity), tol=RELATIVE,
-                 what=f"activation_std_per_layer with widths {widths}, {nonlinearity!r}",
-                 known_mistakes=mistakes(X, weights, nonlinearity))
+    expect_layer_stds(student.activation_std_per_layer(X, weights, nonlinearity), X, weights,
+                      nonlinearity, f"activation_std_per_layer with widths {widths}, "
+                                    f"{nonlinearity!r}")
 
 
 def test_deep_vanishing(student):
     """30 relu layers at std 0.01: stds shrink toward 1e-45 and must still match"""
     X, weights = network(5, 64, (16,) * 31, 0.01, "relu")
-    expect_close(student.activation_std_per_layer(X, weights, "relu"),
-                 torch_stds(X, weights, "relu"), tol=RELATIVE,
-                 what="activation_std_per_layer of 30 relu layers at std 0.01",
-                 known_mistakes=mistakes(X, weights, "relu"))
+    expect_layer_stds(student.activation_std_per_layer(X, weights, "relu"), X, weights, "relu",
+                      "activation_std_per_layer of 30 relu layers at std 0.01")

@@ -19,6 +19,10 @@ def mistakes(shape):
         wrong["ignoring the kernel (receptive field) size"] = (shape[1], shape[0])
         wrong["multiplying by only the first kernel size"] = (shape[1] * shape[2],
                                                               shape[0] * shape[2])
+        added = sum(shape[2:])  # the product for a single kernel size: no mistake then
+        if added != fan_in // shape[1]:
+            wrong["adding the kernel sizes instead of multiplying them"] = (shape[1] * added,
+                                                                          shape[0] * added)
     return wrong
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from dlmath.engine.errors import CheckFailed
+from dlmath.engine.diagnoses import from_the_numbers
+from dlmath.engine.errors import CheckFailed, Mismatch
 
 
 @dataclass(frozen=True)
@@ -128,39 +129,69 @@ def as_number_array(actual: Any, what: str) -> np.ndarray:
 def _expect_array(actual, expected, tol: Tolerance, what: str, known_mistakes) -> None:
     want = np.asarray(expected, dtype=np.float64) if not isinstance(expected, bool) \
         else np.asarray(expected)
-    got = as_number_array(actual, what)
+    got, wrong_type = _values_of(actual, what)
     if got.shape != want.shape:
-        raise CheckFailed(_shape_message(got, want, tol, what))
+        message, named = _shape_message(got, want, tol, what)
+        _fail(message + wrong_type, named or bool(wrong_type))
     nonfinite = ~np.isfinite(got) & np.isfinite(want)
     if nonfinite.any():
         index = tuple(int(i) for i in np.argwhere(nonfinite)[0])
-        raise CheckFailed(
-            f"{what} contains {got[index]} at index {index} where {want[index]:.6g} was "
-            f"expected: NaN or inf usually means an overflow (exp of a large number?) or a "
-            f"division by zero")
+        cause = _known_mistake(got, tol, known_mistakes) or (
+            "NaN or inf comes from an overflow (exp of a large number?), a division by zero, "
+            "or values that grow without bound (in a loop of updates, check each update's "
+            "sign)")
+        raise CheckFailed(f"{what} contains {got[index]} at index {index} where "
+                          f"{want[index]:.6g} was expected: {cause}{wrong_type}")
     close = np.isclose(got, want, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
     if close.all():
+        if wrong_type:
+            raise CheckFailed(f"{what}: the values are right, but{wrong_type[1:]}")
         return
-    raise CheckFailed(_value_message(got, want, close, tol, what, known_mistakes))
+    message, named = _value_message(got, want, close, tol, what, known_mistakes,
+                                    np.asarray(expected))
+    _fail(message + wrong_type, named or bool(wrong_type))
 
 
-def _shape_message(got: np.ndarray, want: np.ndarray, tol: Tolerance, what: str) -> str:
+def _fail(message: str, named: bool) -> None:
+    raise (CheckFailed if named else Mismatch)(message)
+
+
+def _values_of(actual: Any, what: str) -> tuple[np.ndarray, str]:
+    """The answer as a numeric array, and '' or why its type is wrong: a list or tuple of
+    numbers is still compared (and diagnosed) as the array it holds; its check fails
+    all the same."""
+    if type(actual) in (list, tuple):
+        try:
+            array = np.asarray(actual, dtype=np.float64)
+        except (TypeError, ValueError):
+            array = None
+        if array is not None:
+            hint = _TYPE_HINTS[type(actual).__name__]
+            return array, f"; it is a {type(actual).__name__}, not an array: {hint}"
+    return as_number_array(actual, what), ""
+
+
+def _shape_message(got: np.ndarray, want: np.ndarray, tol: Tolerance, what: str
+                   ) -> tuple[str, bool]:
+    """The message for a wrong shape, and whether it names a likely cause."""
     message = f"{what} has shape {got.shape}, expected {want.shape}"
     if got.ndim == 2 and got.shape == want.shape[::-1] and _close(got.T, want, tol):
-        return message + ": it is the transpose of the expected result"
+        return message + ": it is the transpose of the expected result", True
     if want.ndim == 0 and got.size > 1:
-        return message + ": expected a single number: is a sum (or other reduction) missing?"
+        return message + (": expected a single number: is a sum (or other reduction) "
+                          "missing?"), True
     if got.size == want.size and _close(got.reshape(want.shape), want, tol):
         return message + (": the values are right but the shape is not "
-                          "(an extra or missing axis of size 1? check reshape/keepdims)")
+                          "(an extra or missing axis of size 1? check reshape/keepdims)"), True
     if got.size > want.size and got.ndim >= want.ndim:
         return message + (": a broadcasting slip? combining shapes like (n, 1) and (n,) "
-                          "broadcasts to (n, n)")
+                          "broadcasts to (n, n)"), True
     if got.ndim == 0 and want.ndim > 0:
-        return message + ": a single number came back: was an array reduced by mistake?"
+        return message + ": a single number came back: was an array reduced by mistake?", True
     if want.ndim == 0:
-        return message + ": expected a single number: is a sum (or other reduction) missing?"
-    return message
+        return message + (": expected a single number: is a sum (or other reduction) "
+                          "missing?"), True
+    return message, False
 
 
 def _close(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:
@@ -168,7 +199,9 @@ def _close(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:
                                                    equal_nan=True))
 
 
-def _value_message(got, want, close, tol, what, known_mistakes) -> str:
+def _value_message(got, want, close, tol, what, known_mistakes, reference
+                   ) -> tuple[str, bool]:
+    """The message for wrong values, and whether it names a likely cause."""
     bad = np.argwhere(~close)
     index = tuple(int(i) for i in bad[0])
     if want.ndim == 0:
@@ -179,50 +212,35 @@ def _value_message(got, want, close, tol, what, known_mistakes) -> str:
     diagnosis = diagnose(got, want, tol, known_mistakes)
     lines.append(diagnosis or f"largest error {np.max(np.abs(got - want)):.3g}; "
                               f"tolerance {tol}")
-    if got.dtype != np.float64:
-        lines.append(f"your result has dtype {got.dtype}, the reference float64"
-                     + (": integer arithmetic truncates" if got.dtype.kind in "iub" else ""))
+    if got.dtype.kind in "iub" and reference.dtype.kind == "f" and np.any(want % 1 != 0):
+        # only where it is true: the reference has fractions an integer result cannot hold
+        lines.append(f"your result has dtype {got.dtype}, the reference float64: integer "
+                     "arithmetic truncates")
+    elif got.dtype.kind == "f" and got.dtype != np.float64:
+        lines.append(f"your result has dtype {got.dtype}, the reference float64")
     if 1 < want.size <= 24:
         lines.append(f"expected {show(want)}")
         lines.append(f"got      {show(got)}")
-    return "\n".join(lines)
+    return "\n".join(lines), bool(diagnosis)
 
 
 def diagnose(got: np.ndarray, want: np.ndarray, tol: Tolerance,
              known_mistakes: Mapping[str, Any] | None = None) -> str:
-    """Name the mistake when the values match a known wrong answer, else ''."""
+    """Name the mistake when the values match a known wrong answer or a shape of mistake
+    the numbers show exactly (see diagnoses.py), else ''."""
+    return _known_mistake(got, tol, known_mistakes) or from_the_numbers(got, want, tol.rtol,
+                                                                        tol.atol)
+
+
+def _known_mistake(got: np.ndarray, tol: Tolerance,
+                   known_mistakes: Mapping[str, Any] | None) -> str:
+    """'this is what <label> gives' for the first known mistake the answer matches (NaN
+    where the mistake has NaN too), else ''."""
     for label, wrong in (known_mistakes or {}).items():
         wrong = np.asarray(wrong, dtype=np.float64)
         if _close(got, wrong, Tolerance("mistake", max(tol.rtol, 1e-9), max(tol.atol, 1e-12))):
             return f"this is what {label} gives"
-    scale = _scalar_multiple(got, want, tol)
-    if scale is None:
-        return ""
-    if np.isclose(scale, -1.0):
-        return "the sign is flipped"
-    return (f"it is exactly {scale:.6g} times the expected value: "
-            + ("forgot to divide by the count (average)?" if scale > 1 else
-               "divided or averaged once too often?"))
-
-
-def _scalar_multiple(got: np.ndarray, want: np.ndarray, tol: Tolerance) -> float | None:
-    finite = np.isfinite(got) & np.isfinite(want)
-    if not finite.all() or not np.any(np.abs(want) > tol.atol):
-        return None
-    scale = float(np.sum(got * want) / np.sum(want * want))
-    if scale == 0 or np.isclose(scale, 1.0, rtol=1e-9):
-        return None
-    if want.size == 1 and not _is_whole_ratio(scale):
-        return None  # any two numbers are multiples: only a whole ratio says something
-    return scale if _close(got, scale * want, tol) else None
-
-
-def _is_whole_ratio(scale: float) -> bool:
-    """True for ±n or ±1/n with n a whole number: a count, a doubled or halved value."""
-    for value in (abs(scale), 1.0 / abs(scale)):
-        if value >= 1.0 and abs(value - round(value)) <= 1e-9 * value:
-            return True
-    return False
+    return ""
 
 
 def expect_equal_shape(actual: Any, expected: Sequence[int], what: str = "result") -> None:

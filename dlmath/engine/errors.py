@@ -11,20 +11,30 @@ class CheckFailed(AssertionError):
     """A check on the student's answer did not hold; the message says why."""
 
 
+class Mismatch(CheckFailed):
+    """Values differ and no cause could be named: the feedback shows these after the
+    failures whose message names the likely mistake."""
+
+
 class StudentError(CheckFailed):
     """The student's code raised, timed out, crashed, or returned something unusable."""
 
 
 class StudentRaised(StudentError):
-    """The student's function raised an exception."""
+    """The student's function raised an exception. `exc_message` is the exception's own
+    message (graders may judge it: it is what the student's code says); `where` is the
+    line that raised ('line 3: code') and, after a newline, what the shapes there say of
+    a numpy shape error (engine/shapes.py)."""
 
     def __init__(self, call: str, type_name: str, message: str, mro: tuple[str, ...] = (),
                  where: str = ""):
         self.call, self.type_name, self.exc_message = call, type_name, message
         self.mro = mro or (type_name,)
         self.where = where
+        line, _, explained = where.partition("\n")
         text = f"{call} raised {type_name}: {message}".rstrip(": ")
-        super().__init__(text + (f" ({where})" if where else ""))
+        super().__init__(text + (f" ({line})" if line else "")
+                         + (f". {explained}" if explained else ""))
 
     def is_a(self, type_name: str) -> bool:
         return type_name in self.mro

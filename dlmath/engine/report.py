@@ -28,10 +28,23 @@ def _first_of_each_group(failed: list) -> list:
     return firsts + [c for c in failed if c not in firsts]
 
 
+def failures(result: ExerciseResult) -> list:
+    """The failed cases as the feedback lists them: those whose message names a cause
+    first, bare mismatches after, each kind in the graders' order."""
+    failed = [c for c in result.cases if not c.passed]
+    return [c for c in failed if c.named] + [c for c in failed if not c.named]
+
+
+def first_message(result: ExerciseResult) -> str:
+    """What the student reads first about this exercise: the first failure shown in full."""
+    shown = _first_of_each_group(failures(result))
+    return shown[0].message if shown else ""
+
+
 def render(result: ExerciseResult) -> str:
     name = result.exercise.rpartition("/")[2]
     passed = [c for c in result.cases if c.passed]
-    failed = [c for c in result.cases if not c.passed]
+    failed = failures(result)
     lines = [f"{name}: {format_points(result.score)} / {format_points(result.possible)} points"
              f" ({len(passed)} of {len(result.cases)} checks passed)"]
     shown = _first_of_each_group(failed)[:FULL_FAILURES]

@@ -18,6 +18,7 @@ class CaseResult:
     group: str = ""  # the grader function the case came from
     credit: float = 1.0  # the share of its weight a passed case earns (a gated check < 1)
     timed_out: bool = False  # a call ran out of time: the exercise's later cases are not run
+    named: bool = True  # a failure whose message names a cause (not a bare mismatch)
 
     @property
     def passed(self) -> bool:

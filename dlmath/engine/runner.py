@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from dlmath.course import autograders_dir, import_path
-from dlmath.engine.errors import CheckFailed, StudentTimeout
+from dlmath.engine.errors import CheckFailed, Mismatch, StudentTimeout
 from dlmath.engine.forbidden import Forbidden
 from dlmath.engine.results import CaseResult, ExerciseResult, score_cases, take_notes
 from dlmath.engine.student import Student
@@ -193,7 +193,8 @@ def run_case(case: Case, student: Student) -> CaseResult:
     except StudentTimeout as exc:
         return CaseResult(case.title, "failed", str(exc), case.weight, timed_out=True)
     except CheckFailed as exc:
-        return CaseResult(case.title, "failed", str(exc), case.weight)
+        return CaseResult(case.title, "failed", str(exc), case.weight,
+                          named=not isinstance(exc, Mismatch))
     except AssertionError as exc:  # a plain assert in a grader
         return CaseResult(case.title, "failed", str(exc) or "a check did not hold", case.weight)
     except Exception as exc:  # the answer broke the grader: report it without a traceback

@@ -34,12 +34,9 @@ def stable_call(student: Student, name: str, *args: Any, hint: str,
     before = len(student.warnings)
     result = student.call(name, *args, **kwargs)
     new = [w for w in student.warnings[before:] if BENIGN not in w]
-    if new:
-        try:
-            not_finite = _not_finite(result, label)
-        except CheckFailed:  # not numbers at all: the warning is still what is said first
-            not_finite = ""
-        raise CheckFailed(warning_failure(label, new[0], hint, about, bool(not_finite)))
+    if new:  # said first, even when the result is not numbers at all
+        raise CheckFailed(warning_failure(label, new[0], hint, about,
+                                          result_not_finite(result, label)))
     not_finite = _not_finite(result, label)
     if not_finite:
         raise CheckFailed(f"{not_finite}: {hint}")
@@ -47,13 +44,22 @@ def stable_call(student: Student, name: str, *args: Any, hint: str,
 
 
 def warning_failure(label: str, warning: str, hint: str, about: tuple[str, ...],
-                    not_finite: bool = False) -> str:
+                    not_finite: bool | None = False) -> str:
     """Why a call that raised `warning` fails a check that asks for none: the warning
     (with the student's line, which the record carries) and the input, and the advice only
-    where it applies (see stable_call)."""
+    where it applies (see stable_call). `not_finite` None: the result was not looked at."""
     text = f"{label} raised a warning ({warning}), and this exercise asks for none here"
-    applies = not_finite or operation(warning) in about
-    return f"{text}: {hint}" if applies else f"{text}; its result was finite"
+    if not_finite or operation(warning) in about:
+        return f"{text}: {hint}"
+    return text if not_finite is None else f"{text}; its result was finite"
+
+
+def result_not_finite(result: Any, label: str) -> bool | None:
+    """Whether a result holds NaN or inf (None when it is not numbers)."""
+    try:
+        return bool(_not_finite(result, label))
+    except CheckFailed:
+        return None
 
 
 _OPERATION = re.compile(r"encountered in (?:scalar )?(\w+)")

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlmath.engine.compare import expect_equal_shape
-from dlmath.engine.errors import CheckFailed
+from dlmath.engine.errors import CheckFailed, Mismatch
 
 Cdf = Callable[[np.ndarray], np.ndarray]
 
@@ -131,6 +131,20 @@ def _diagnosis(estimate: float, candidates: Mapping[str, tuple[float, float]]) -
     return ""
 
 
+def _roots(scale: float) -> dict[str, float]:
+    """The scales a square root too few or too many gives (none when the scale is near 1,
+    where both look alike)."""
+    if abs(math.log(scale)) < 0.2:
+        return {}
+    return {"a missing square root (the variance where the standard deviation belongs)":
+            scale**2, "an extra square root": math.sqrt(scale)}
+
+
+def _failed(message: str, diagnosis: str) -> CheckFailed:
+    """A failure that names its cause, or a bare mismatch (shown after the named ones)."""
+    return CheckFailed(message + diagnosis) if diagnosis else Mismatch(message)
+
+
 def expect_normal(sample: np.ndarray, mu: float, sigma: float, *, cdf: Cdf, delta: float,
                   what: str, known_stds: Mapping[str, float] | None = None) -> None:
     """Standard deviation, mean and shape of normal draws; each test fails wrongly w.p. delta.
@@ -145,12 +159,12 @@ def expect_normal(sample: np.ndarray, mu: float, sigma: float, *, cdf: Cdf, delt
     if not _record("variance", deviation, 1.0, delta):
         std = math.sqrt(ratio) * sigma
         candidates = {label: (s * math.sqrt(lo), s * math.sqrt(hi))
-                      for label, s in (known_stds or {}).items()}
-        raise CheckFailed(
+                      for label, s in ({**(known_stds or {}), **_roots(sigma)}).items()}
+        raise _failed(
             f"{what}: the {n} draws have standard deviation {std:.6g}, expected {sigma:.6g} "
             f"(a correct sampler lands in [{sigma * math.sqrt(lo):.6g}, "
-            f"{sigma * math.sqrt(hi):.6g}] except with probability {delta:.0e})"
-            + _diagnosis(std, candidates))
+            f"{sigma * math.sqrt(hi):.6g}] except with probability {delta:.0e})",
+            _diagnosis(std, candidates))
     z = gaussian_z(delta)
     mean = float(np.mean(x))
     if not _record("mean", abs(mean - mu) / (sigma / math.sqrt(n)), z, delta):
@@ -171,15 +185,16 @@ def expect_uniform(sample: np.ndarray, bound: float, *, cdf: Cdf, delta: float, 
     n = x.size
     q = fill_fraction(n, delta)
     largest = float(np.max(np.abs(x)))
-    candidates = {label: (b * q, b) for label, b in (known_bounds or {}).items()}
+    candidates = {label: (b * q, b) for label, b in
+                  ({**(known_bounds or {}), **_roots(bound)}).items()}
     if largest > bound * (1 + 1e-12):
-        raise CheckFailed(f"{what}: a draw of size {largest:.6g} lies outside the bound "
-                          f"±{bound:.6g}" + _diagnosis(largest, candidates))
+        raise _failed(f"{what}: a draw of size {largest:.6g} lies outside the bound "
+                      f"±{bound:.6g}", _diagnosis(largest, candidates))
     if not _record("fills the bound", (1.0 - largest / bound) / (1.0 - q), 1.0, delta):
-        raise CheckFailed(
+        raise _failed(
             f"{what}: the largest of {n} draws is {largest:.6g}, but they should fill "
             f"[-{bound:.6g}, {bound:.6g}] (a correct sampler reaches {bound * q:.6g} except "
-            f"with probability {delta:.0e})" + _diagnosis(largest, candidates))
+            f"with probability {delta:.0e})", _diagnosis(largest, candidates))
     second = float(np.mean(x * x))
     t = hoeffding_epsilon(n, bound**2, delta)
     if not _record("second moment", abs(second - bound**2 / 3) / t, 1.0, delta):

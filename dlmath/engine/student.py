@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,11 +36,13 @@ from dlmath.engine.errors import (
 )
 from dlmath.engine.forbidden import traced_call
 from dlmath.engine.plain import to_plain
+from dlmath.engine.shapes import explain as explain_shapes
 from dlmath.notebooks import is_graded_test, read, student_sources
 from dlmath.text import valid_text
 
 STUDENT_FILENAME_PREFIX = "<cell"
 MAX_WARNINGS = 1000  # every warning is recorded (graders count them), up to this many
+MAX_WHERE = 1500  # a worker's error texts are cut at 2000 (sealed/student.py): stay below
 
 
 @dataclass
@@ -225,17 +228,39 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def raised_error(label: str, exc: BaseException) -> StudentRaised:
-    """The student's exception as text (valid text: see dlmath/text.py)."""
+    """The student's exception as text (valid text: see dlmath/text.py). A numpy shape
+    error also gets, in `where`, the shapes on the student's line and the fix they imply
+    (shapes.py): worked out here, where the student's code ran, the only place its arrays
+    are; kept out of the message, which graders may judge as the student's own words."""
     mro = tuple(valid_text(c.__name__) for c in type(exc).__mro__)
-    return StudentRaised(label, valid_text(type(exc).__name__), valid_text(str(exc)[:500]),
-                         mro, valid_text(_student_line(exc)))
+    message, where = str(exc)[:500], _student_line(exc)
+    if type(exc) is ValueError:  # numpy raises these plain; a student's subclass is theirs
+        explained = explain_shapes(_student_traceback(exc), message)
+        if explained and len(where) + len(explained) < MAX_WHERE:
+            where = f"{where}\n{explained}"
+    return StudentRaised(label, valid_text(type(exc).__name__), valid_text(message),
+                         mro, valid_text(where))
+
+
+def _is_student_file(filename: str) -> bool:
+    return (filename.startswith(STUDENT_FILENAME_PREFIX) or "ipykernel_" in filename
+            or filename.startswith("<ipython-input"))
+
+
+def _student_traceback(exc: BaseException) -> TracebackType | None:
+    """The innermost traceback entry in student code (its frame holds the student's
+    variables), None when the student's code is not on the traceback."""
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        if _is_student_file(tb.tb_frame.f_code.co_filename):
+            found = tb
+        tb = tb.tb_next
+    return found
 
 
 def _student_line(exc: BaseException) -> str:
     """'line 3 of cell 5' for the innermost frame in student code, never a grader path."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename.startswith(STUDENT_FILENAME_PREFIX) or "ipykernel_" in f.filename
-              or f.filename.startswith("<ipython-input")]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_student_file(f.filename)]
     if not frames:
         return ""
     frame = frames[-1]
