@@ -24,6 +24,7 @@ import hashlib
 import os
 import secrets
 import socket
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -259,9 +260,10 @@ def _processes(marker: str) -> dict[int, str]:
     """Processes carrying the attacks' marker, and fork servers and workers (their command
     line names no course: those running before grading are left out by the caller)."""
     found = {}
+    ours = str(Path(sys.executable).parent)  # this checkout's venv: not another run's servers
     for process in psutil.process_iter(["pid", "cmdline"]):
         line = " ".join(process.info["cmdline"] or [])
-        if marker in line or FORK_SERVER in line:
+        if marker in line or (FORK_SERVER in line and line.startswith(ours)):
             found[process.info["pid"]] = line
     return found
 
