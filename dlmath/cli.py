@@ -35,7 +35,7 @@ def cmd_release(args: argparse.Namespace, console: Console) -> int:
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
     from dlmath.check import check_notebook, render_report
 
-    report = check_notebook(Path(args.notebook), args.assignment)
+    report = check_notebook(Path(args.notebook), args.assignment, sealed=not args.unsealed)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, default=float))
         return 0
@@ -100,10 +100,13 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument("--check", action="store_true",
                          help="do not write: fail if release/ is stale or leaks")
     release.set_defaults(run=cmd_release)
-    check = sub.add_parser("check", help="grade one notebook here and print the report")
+    check = sub.add_parser("check", help="grade one notebook (sealed) and print the report")
     check.add_argument("notebook", help="path to a .ipynb (a student's or a source notebook)")
     check.add_argument("--assignment", help="assignment id when the folder name is not it")
     check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.add_argument("--unsealed", action="store_true",
+                       help="run the notebook in this process, not in a sealed worker: for an "
+                            "instructor debugging a grader on a notebook they trust")
     check.set_defaults(run=cmd_check)
     grade = sub.add_parser("grade", help="autograde every collected submission in parallel, "
                            "as nbgrader autograde would (run in the course directory)")

@@ -12,6 +12,8 @@ exactly zero. Its `cell_order` cases place definitions in other cells than their
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
 import os
 import sys
@@ -39,6 +41,28 @@ def source_dir() -> Path:
 
 def release_dir() -> Path:
     return course_root() / "release"
+
+
+SECRET_SEED = "secret_seed"  # beside the graders, never released nor committed
+
+
+def seed_offset(purpose: str) -> int:
+    """What the graders' seeds are shifted by when grading for `purpose`: "final" (every
+    path that records a grade) or "check" (a student asking before submitting). Both derive
+    from the course's secret (autograders/secret_seed), so a student knows neither, and
+    they differ, so values a check showed answer nothing in the final grading. Without a
+    secret (a checkout), the final grading keeps the graders' own seeds."""
+    path = autograders_dir() / SECRET_SEED
+    return _offset(str(path), path.stat().st_mtime if path.is_file() else 0.0, purpose)
+
+
+@functools.cache
+def _offset(path: str, mtime: float, purpose: str) -> int:
+    secret = Path(path).read_text().strip() if mtime else ""
+    if purpose == "final" and not secret:
+        return 0
+    digest = hashlib.sha256(f"{secret}\0{purpose}".encode()).digest()
+    return 1 + int.from_bytes(digest[:4], "big") % 2**30
 
 
 def assignments() -> list[str]:

@@ -66,6 +66,7 @@ from dlmath.engine.compare import (
 from dlmath.engine.errors import CheckFailed
 from dlmath.engine.forbidden import Forbidden
 from dlmath.engine.inputs import SEEDS, normal, rng, uniform
+from dlmath.engine.inputs import offset as _inputs_offset
 from dlmath.engine.references import reference
 from dlmath.engine.results import note
 from dlmath.engine.stability import stable_call
@@ -107,7 +108,7 @@ _seed_offset = [0]
 def generator(seed: int) -> np.random.Generator:
     """The Generator a grader hands to a student's sampler: `rng(seed)`, unless the project's
     tests replay the grader with other seeds (`shifted_seeds`)."""
-    return np.random.default_rng(_seed_offset[0] + seed)
+    return np.random.default_rng(_inputs_offset() + _seed_offset[0] + seed)
 
 
 @contextlib.contextmanager

@@ -67,6 +67,11 @@ class Site:
         return f"http://{name}.localhost:{self.ports['public']}/user/{name}"
 
     @property
+    def check_url(self) -> str:
+        """The check service, as kernels reach it (on loopback, past the proxy)."""
+        return f"http://127.0.0.1:{self.ports['check']}/services/dlmath-check/check"
+
+    @property
     def service_url(self) -> str:
         return f"http://dlmath--service.localhost:{self.ports['public']}/services/dlmath"
 
@@ -88,7 +93,8 @@ class Site:
         return account
 
     def start(self, instructors: list[str], students: list[str]) -> None:
-        self.ports = {k: free_port() for k in ("public", "hub_api", "proxy_api", "service")}
+        self.ports = {k: free_port() for k in ("public", "hub_api", "proxy_api", "service",
+                                               "check")}
         env = {
             "PATH": f"{self.prefix / 'venv' / 'bin'}:/usr/bin:/bin",
             "HOME": str(self.root / "srv" / "hub"), "LANG": "C.UTF-8",
@@ -98,6 +104,7 @@ class Site:
             "DLMATH_HUB_API_PORT": str(self.ports["hub_api"]),
             "DLMATH_PROXY_API_PORT": str(self.ports["proxy_api"]),
             "DLMATH_SERVICE_PORT": str(self.ports["service"]),
+            "DLMATH_CHECK_PORT": str(self.ports["check"]),
             "DLMATH_INSTRUCTORS": ",".join(self.user(r).name for r in instructors),
             "DLMATH_STUDENTS": ",".join(self.user(r).name for r in students),
         }

@@ -26,6 +26,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 ASSIGNMENT = "01_linear_algebra"
 NOTEBOOKS = ("linear_algebra.ipynb", "quiz.ipynb")
+CHECKED, CHECKED_NOTEBOOK = "04_probability", "softmax_cross_entropy.ipynb"  # checks before submit
+CHECKS_PER_HOUR = 2
+CANARY = "CANARY-" + os.urandom(6).hex()  # planted beside the graders: never in a reply
 STUDENTS = {"ada": CLASS[0], "cleo": CLASS[2]}  # the reference solution; realistic mistakes
 ARTIFACTS = Path(os.environ.get("DLMATH_ARTIFACTS", REPO / "test-artifacts")) / "jupyterhub"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -47,6 +50,7 @@ def site():
     site = new_site()
     try:
         site.install()
+        plant_check_settings(site)
         for role in ("inst", *STUDENTS):
             site.add_account(role)
         site.start(instructors=["inst"], students=list(STUDENTS))
@@ -87,6 +91,18 @@ def pages(site, browser):
         p.context.close()
 
 
+def plant_check_settings(site: Site) -> None:
+    """A low rate limit to reach in the test, and a canary where only the grader may read."""
+    config = site.course_root / "nbgrader_config.py"
+    config.write_text(config.read_text() + f"\nc.DlmathCheck.checks_per_hour = {CHECKS_PER_HOUR}\n")
+    canary = site.course_root / "autograders" / "canary.txt"
+    canary.write_text(CANARY)
+    grader = site.course_root.parent.stat()
+    for path in (config, canary):
+        os.chown(path, grader.st_uid, grader.st_gid)
+    canary.chmod(0o600)
+
+
 def login(page: Page, site: Site, role: str) -> Page:
     account = site.user(role)
     page.goto(f"{site.url}/hub/login")
@@ -117,8 +133,8 @@ def open_formgrader(page: Page, site: Site):
     return frame
 
 
-def assignment_row(frame):
-    return frame.locator("tr", has=frame.locator("td.name", has_text=ASSIGNMENT))
+def assignment_row(frame, assignment: str = ASSIGNMENT):
+    return frame.locator("tr", has=frame.locator("td.name", has_text=assignment))
 
 
 def press(frame, button, page: Page, screenshot: str) -> str:
@@ -144,10 +160,11 @@ def assignments_panel(page: Page, site: Site, role: str) -> Page:
     return page
 
 
-def fill_in(page: Page, site: Site, role: str, notebook: str, answers: dict[str, str]) -> None:
+def fill_in(page: Page, site: Site, role: str, notebook: str, answers: dict[str, str],
+            assignment: str = ASSIGNMENT) -> None:
     """Type each answer into its solution cell in JupyterLab and save."""
-    page.goto(f"{site.server_url(role)}/lab/tree/dlmath/{ASSIGNMENT}/{notebook}")
-    released = nbformat.read(REPO / "release" / ASSIGNMENT / notebook, as_version=4)
+    page.goto(f"{site.server_url(role)}/lab/tree/dlmath/{assignment}/{notebook}")
+    released = nbformat.read(REPO / "release" / assignment / notebook, as_version=4)
     cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
     expect(cells).to_have_count(len(released.cells), timeout=SLOW)
     for index, cell in enumerate(released.cells):
@@ -159,11 +176,18 @@ def fill_in(page: Page, site: Site, role: str, notebook: str, answers: dict[str,
     page.keyboard.press("Escape")
     page.keyboard.press("Control+s")
     expect(page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")).to_have_count(0)
-    saved = site.user(role).home / "dlmath" / ASSIGNMENT / notebook
+    saved = site.user(role).home / "dlmath" / assignment / notebook
     deadline = time.monotonic() + 30
     while solution_sources(saved, answers) != answers and time.monotonic() < deadline:
         time.sleep(0.5)
     assert solution_sources(saved, answers) == answers, "what was typed is not what was saved"
+
+
+def fetch(page: Page, assignment: str) -> None:
+    """Press Fetch on one released assignment's row."""
+    row = page.locator("#released_assignments_list .list_item").filter(has_text=assignment)
+    row.get_by_role("button", name="Fetch").click()
+    expect(page.locator("#fetched_assignments_list")).to_contain_text(assignment, timeout=SLOW)
 
 
 def solution_sources(path: Path, answers: dict[str, str]) -> dict[str, str]:
@@ -185,18 +209,18 @@ def test_1_instructor_generates_and_releases(site, pages):
     page = pages("inst")
     frame = open_formgrader(page, site)
     shot(page, "instructor-formgrader")
-    press(frame, assignment_row(frame).locator("td.assign a"), page, "instructor-generated")
-    press(frame, assignment_row(frame).locator("td.release a"), page, "instructor-released")
-    expect(assignment_row(frame).locator("td.status")).to_have_text("released")
+    for assignment in (ASSIGNMENT, CHECKED):
+        row = assignment_row(frame, assignment)
+        press(frame, row.locator("td.assign a"), page, f"instructor-generated-{assignment}")
+        press(frame, row.locator("td.release a"), page, f"instructor-released-{assignment}")
+        expect(row.locator("td.status")).to_have_text("released")
     assert (site.exchange / "dlmath" / "outbound" / ASSIGNMENT / "quiz.ipynb").exists()
 
 
 @pytest.mark.parametrize("role", list(STUDENTS))
 def test_2_student_fetches_fills_validates_submits(site, pages, role):
     page = assignments_panel(pages(role), site, role)
-    page.locator("#released_assignments_list").get_by_role("button", name="Fetch").click()
-    fetched = page.locator("#fetched_assignments_list")
-    expect(fetched).to_contain_text(ASSIGNMENT, timeout=SLOW)
+    fetch(page, ASSIGNMENT)
     shot(page, f"{role}-fetched")
 
     for notebook in NOTEBOOKS:
@@ -216,9 +240,11 @@ def test_2_student_fetches_fills_validates_submits(site, pages, role):
 
 
 @pytest.fixture(scope="module")
-def expected(tmp_path_factory) -> dict[str, dict[str, tuple[float, float]]]:
-    """(score, possible) per student and notebook from `dlmath check`, an independent path."""
+def expected(site, tmp_path_factory) -> dict[str, dict[str, tuple[float, float]]]:
+    """(score, possible) per student and notebook from `dlmath check`, an independent path,
+    with the site's graders and its secret seed (the final grading's inputs derive from it)."""
     tmp = tmp_path_factory.mktemp("expected")
+    os.environ["DLMATH_AUTOGRADERS"] = str(site.course_root / "autograders")
     out: dict[str, dict[str, tuple[float, float]]] = {}
     for role, student in STUDENTS.items():
         (tmp / role).mkdir()
@@ -227,6 +253,7 @@ def expected(tmp_path_factory) -> dict[str, dict[str, tuple[float, float]]]:
             path = expected_notebook(tmp / role, nb, student.answer(ASSIGNMENT, nb))
             report = check_notebook(path, ASSIGNMENT)
             out[role][nb] = (report.score, report.possible)
+    del os.environ["DLMATH_AUTOGRADERS"]
     return out
 
 
@@ -319,3 +346,108 @@ def test_6_only_the_course_service_may_be_framed(site, pages):
     own = pages("ada").goto(f"{site.server_url('ada')}/lab")
     assert "frame-ancestors 'none'" in own.headers["content-security-policy"]
     (ARTIFACTS / "screenshots.txt").write_text("\n".join(shots) + "\n")
+
+
+# --- checks before submitting: the hidden grader, asked from a notebook --------------------
+
+NO_SHIFT = ("def log_softmax(z, axis=-1):\n"
+            "    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))")
+STABLE = ("def log_softmax(z, axis=-1):\n"
+          "    m = np.max(z, axis=axis, keepdims=True)\n"
+          "    return z - m - np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))")
+REPORT = re.compile(r"points|allowed|own work|accept|reached|could not|refused", re.I)
+check_seconds: list[float] = []
+
+
+def run_cell(page: Page, code: str, wait: bool = True):
+    """Add a cell at the end of the open notebook, run it; (its output, seconds from
+    pressing run to the report), or the output's locator when not waiting."""
+    cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
+    count = cells.count()
+    cells.nth(count - 1).locator(".cm-content").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    expect(cells).to_have_count(count + 1)
+    cells.nth(count).locator(".cm-content").click()
+    page.keyboard.insert_text(code)
+    started = time.monotonic()
+    page.keyboard.press("Shift+Enter")
+    output = cells.nth(count).locator(".jp-OutputArea-output")
+    if not wait:
+        return output, started
+    expect(output.first).to_contain_text(REPORT, timeout=SLOW)
+    return output.first.inner_text(), time.monotonic() - started
+
+
+def open_checked(page: Page, site: Site, role: str, answers: dict[str, str]) -> None:
+    fill_in(page, site, role, CHECKED_NOTEBOOK, answers, CHECKED)
+
+
+def test_7_a_student_checks_before_submitting(site, pages):
+    page = assignments_panel(pages("ada"), site, "ada")
+    fetch(page, CHECKED)
+    open_checked(page, site, "ada", {"log_softmax_solution": NO_SHIFT})
+    # the first run also starts the kernel: not timed
+    output, _ = run_cell(page, "from dlmath import check; check('log_softmax')")
+    assert "log_softmax:" in output and "overflow encountered in exp" in output, output
+    assert "log-sum-exp" in output and "/ 3 points" in output and "3 / 3" not in output
+    shot(page, "ada-check-wrong-log-softmax")
+
+    open_checked(page, site, "ada", {"log_softmax_solution": STABLE})
+    output, seconds = run_cell(page, "check('log_softmax')")
+    check_seconds.append(seconds)
+    assert "log_softmax: 3 / 3 points" in output, output
+    shot(page, "ada-check-right-log-softmax")
+
+    output, _ = run_cell(page, "check('log_softmax')")
+    assert "next check is allowed at" in output, output
+    shot(page, "ada-check-too-often")
+    for _ in range(2):  # other exercises are still open to her: timed
+        output, seconds = run_cell(page, "check('softmax')")
+        check_seconds.append(seconds)
+        assert "softmax:" in output, output
+    (ARTIFACTS / "check-seconds.txt").write_text(
+        f"median {sorted(check_seconds)[len(check_seconds) // 2]:.2f} s of "
+        f"{[round(s, 2) for s in check_seconds]}\n")
+
+
+def test_8_checks_are_refused_to_anyone_but_the_owner(site, pages):
+    cleo = site.user("cleo").name
+    page = pages("ada")
+    ask = ("from dlmath.hub.client import send; import os, json; "
+           "url = os.environ['DLMATH_CHECK_URL'] + 'check'; "
+           f"req = {{'assignment': '{CHECKED}', 'notebook': '{CHECKED_NOTEBOOK}', "
+           "'exercise': 'cross_entropy', 'content': '{}'}; ")
+    output, _ = run_cell(page, ask + f"print(send(url, os.environ['JUPYTERHUB_API_TOKEN'], "
+                                     f"dict(req, student='{cleo}')))")
+    assert "You can check only your own work." in output, output
+    output, _ = run_cell(page, ask + "print(send(url, 'forged' * 4, req))")
+    assert "did not accept" in output, output
+    import urllib.error
+    import urllib.request
+    with pytest.raises(urllib.error.HTTPError) as refused:  # no token at all
+        urllib.request.urlopen(urllib.request.Request(site.check_url, data=b"{}", method="POST"))
+    assert refused.value.code in (401, 403)
+
+
+def test_9_a_hostile_check_gets_nothing_and_harms_nobody(site, pages):
+    """cleo's code tries to read the canary beside the graders, then loops; ada's check runs
+    at the same time and gets her own report."""
+    page = assignments_panel(pages("cleo"), site, "cleo")
+    fetch(page, CHECKED)
+    canary = site.course_root / "autograders" / "canary.txt"
+    open_checked(page, site, "cleo", {
+        "log_softmax_solution": f"def log_softmax(z, axis=-1):\n    raise ValueError("
+                                f"open({str(canary)!r}).read())",
+        "softmax_solution": "def softmax(z, axis=-1):\n    while True:\n        pass"})
+    output, _ = run_cell(page, "from dlmath import check; check('log_softmax')")
+    assert CANARY not in output and ("PermissionError" in output or "FileNotFound" in output
+                                     or "Errno" in output), output
+    looping, _ = run_cell(page, "check('softmax')", wait=False)
+    ada = pages("ada")
+    output, _ = run_cell(ada, "check('cross_entropy')")
+    assert "cross_entropy:" in output, output
+    expect(looping.first).to_contain_text("did not finish", timeout=SLOW)
+    shot(page, "cleo-check-loop")
+    log = site.log_tail(2000)
+    assert CANARY not in log

@@ -1,10 +1,10 @@
 """The package's layers point one way (README, "How grading flows"):
 
-    base (text, callables, codec, course, notebooks)
+    base (text, callables, codec, course, notebooks, gradebook)
       <- engine (graders' student, runner, comparisons, kit)
         <- sealed (the worker behind the engine's student)
           <- nbgrader (autograde, dlmath grade, release)
-            <- cli, check; sim (a simulated class: demo, benchmark), used by the cli only
+            <- cli, check, hub; sim (a simulated class: demo, benchmark), used by the cli only
 
 A module may import its own layer and the ones below, never one above."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from dlmath.course import PACKAGE_DIR
 
 LAYERS = {"base": 0, "engine": 1, "sealed": 2, "nbgrader": 3, "top": 4, "sim": 5}
-BASE = {"text", "callables", "codec", "course", "notebooks"}
+BASE = {"text", "callables", "codec", "course", "notebooks", "gradebook"}
 
 
 def layer(module: str) -> str:

@@ -37,6 +37,8 @@ HUB_URL = setting("HUB_URL", "https://hub.example.org")  # public address; users
 HUB_API_PORT = int(setting("HUB_API_PORT", "8081"))
 PROXY_API_PORT = int(setting("PROXY_API_PORT", "8001"))
 SERVICE_PORT = int(setting("SERVICE_PORT", "9999"))
+CHECK_PORT = int(setting("CHECK_PORT", "9998"))
+CHECK = f"{COURSE}-check"  # the service students ask before submitting (dlmath/hub)
 INSTRUCTORS = user_list("INSTRUCTORS", "instructor")
 STUDENTS = user_list("STUDENTS")
 
@@ -73,6 +75,9 @@ c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.environment = {
     "DLMATH_EXCHANGE": EXCHANGE,
+    # `dlmath.check("softmax")` in a kernel asks the check service here, with the server's
+    # own hub token (which carries the student's access to it).
+    "DLMATH_CHECK_URL": f"http://127.0.0.1:{CHECK_PORT}/services/{CHECK}/",
     # Students' servers: only the Assignments panel and Validate, not the instructor tools.
     "JUPYTER_CONFIG_PATH": str(ETC / "student"),
 }
@@ -96,7 +101,23 @@ c.JupyterHub.services = [
             "JUPYTER_CONFIG_PATH": str(ETC / "grader"),
             "PATH": f"{VENV_BIN}:/usr/bin:/bin",
         },
-    }
+    },
+    {
+        # Checks before submitting: the hidden graders, sealed, on a check's inputs. It runs
+        # as the grader account (it reads the graders; no student does) and authenticates
+        # every request through the hub.
+        "name": CHECK,
+        "url": f"http://127.0.0.1:{CHECK_PORT}",
+        "command": [str(VENV_BIN / "python"), "-m", "dlmath.hub.service"],
+        "user": GRADER,
+        "cwd": str(COURSE_ROOT),
+        "display": False,
+        "environment": {
+            "DLMATH_COURSE_ROOT": str(COURSE_ROOT),
+            "PATH": f"{VENV_BIN}:/usr/bin:/bin",
+            "MPLCONFIGDIR": str(COURSE_ROOT / ".matplotlib"),
+        },
+    },
 ]
 
 c.JupyterHub.load_roles = [
@@ -104,9 +125,11 @@ c.JupyterHub.load_roles = [
     {"name": f"formgrade-{COURSE}", "groups": [f"formgrade-{COURSE}"],
      "scopes": [f"access:services!service={COURSE}", "list:services",
                 f"read:services!service={COURSE}"]},
-    # Students discover the course service (the Assignments panel lists courses by group).
+    # Students discover the course service (the Assignments panel lists courses by group),
+    # and may ask the check service (it grades only the asker's own notebook).
     {"name": f"nbgrader-{COURSE}", "groups": [f"nbgrader-{COURSE}"],
-     "scopes": ["list:services", f"read:services!service={COURSE}"]},
+     "scopes": ["list:services", f"read:services!service={COURSE}",
+                f"access:services!service={CHECK}"]},
     # The course service reads the roster and enrols students added in the formgrader.
     {"name": f"{COURSE}-service", "services": [COURSE],
      "scopes": ["list:users", "read:users", "list:groups", "read:groups",

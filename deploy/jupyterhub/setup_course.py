@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 # course directory entry -> where it comes from (course_nbgrader_config.py is the repository's
 # nbgrader_config.py: sealed grading, feedback hygiene)
+SECRET_SEED = "secret_seed"  # as dlmath.course.SECRET_SEED (this script runs without dlmath)
 COURSE_FILES = {"nbgrader_config.py": HERE / "course_nbgrader_config.py",
                 "source": REPO / "source", "autograders": REPO / "autograders"}
 
@@ -110,15 +112,24 @@ def make_course(course_root: Path, account: pwd.struct_passwd) -> None:
         dest = course_root / name
         if src.is_dir():
             shutil.copytree(src, dest, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("__pycache__"))
+                            ignore=shutil.ignore_patterns("__pycache__", SECRET_SEED))
         else:
             shutil.copy2(src, dest)
+    make_secret_seed(course_root / "autograders" / SECRET_SEED)
     home = Path(account.pw_dir)
     for path in [home, *home.rglob("*")]:
         os.chown(path, account.pw_uid, account.pw_gid, follow_symlinks=False)
     # The solutions, the graders, the gradebook and every submission live here.
     home.chmod(0o700)
     course_root.chmod(0o700)
+
+
+def make_secret_seed(path: Path) -> None:
+    """The course's secret seed (kept on a second run): the final grading's inputs and a
+    check's derive from it (dlmath.course.seed_offset), and no student ever sees it."""
+    if not path.exists():
+        path.write_text(secrets.token_hex(16) + "\n")
+    path.chmod(0o600)
 
 
 def make_exchange(exchange: Path) -> None:

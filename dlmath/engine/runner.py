@@ -18,7 +18,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from dlmath.course import autograders_dir, import_path
+from dlmath.course import autograders_dir, import_path, seed_offset
+from dlmath.engine import inputs
 from dlmath.engine.errors import CheckFailed, Mismatch, StudentTimeout
 from dlmath.engine.forbidden import Forbidden
 from dlmath.engine.results import CaseResult, ExerciseResult, score_cases, take_notes
@@ -215,11 +216,14 @@ def failed_exercise(exercise_id: str, points: float, reason: str) -> ExerciseRes
     return ExerciseResult(exercise_id, (case,), 0.0, float(points))
 
 
-def grade_exercise(exercise_id: str, student: Student, points: float) -> ExerciseResult:
+def grade_exercise(exercise_id: str, student: Student, points: float,
+                   purpose: str = "final") -> ExerciseResult:
     """`run_exercise`, by every path: a grader that cannot run (missing, broken) costs the
-    exercise, with the reason in one wording, and never stops the notebook's grading."""
+    exercise, with the reason in one wording, and never stops the notebook's grading. The
+    inputs are those of `purpose` ("final", or "check" before submitting: course.seed_offset)."""
     try:
-        return run_exercise(exercise_id, student, points)
+        with inputs.shifted(seed_offset(purpose)):
+            return run_exercise(exercise_id, student, points)
     except Exception as exc:
         return failed_exercise(exercise_id, points,
                                f"could not grade: {type(exc).__name__}: {exc}")

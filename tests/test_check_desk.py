@@ -1,0 +1,187 @@
+"""The check desk: one exercise graded sealed on a check's inputs, rate-limited, recorded.
+
+The HTTP service in front of it (authentication through the hub) is driven by the real
+JupyterHub in tests/test_jupyterhub.py; here the desk is called directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import nbformat
+import pytest
+import sqlalchemy as sa
+from pg import postgres_server, server_bin
+
+from dlmath.course import release_dir
+from dlmath.gradebook import CHECKS
+from dlmath.hub.desk import Desk, DeskSettings
+from dlmath.notebooks import fill_solutions, read
+from dlmath.sim.demo import reference
+
+ASSIGNMENT, NOTEBOOK = "04_probability", "softmax_cross_entropy.ipynb"
+NO_SHIFT = """
+def log_softmax(z, axis=-1):
+    return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+"""
+NOW = dt.datetime(2026, 12, 6, 10, 0, tzinfo=dt.UTC)
+
+
+def notebook(**answers: str) -> str:
+    nb = read(release_dir() / ASSIGNMENT / NOTEBOOK)
+    return nbformat.writes(fill_solutions(nb, reference(ASSIGNMENT, NOTEBOOK) | {
+        f"{k}_solution": v.strip() for k, v in answers.items()}))
+
+
+@pytest.fixture
+def desk(tmp_path):
+    return Desk(tmp_path, f"sqlite:///{tmp_path}/gradebook.db", DeskSettings(checks_per_hour=2))
+
+
+def rows(desk: Desk) -> list:
+    with desk.engine.connect() as db:
+        return db.execute(sa.select(CHECKS)).all()
+
+
+def test_a_mistake_the_public_checks_miss_is_diagnosed_then_the_fix_scores_full(desk):
+    wrong = desk.check("ada", ASSIGNMENT, NOTEBOOK, "log_softmax", notebook(log_softmax=NO_SHIFT),
+                       NOW)
+    assert wrong.outcome == "graded" and wrong.score < wrong.possible == 3
+    assert "overflow encountered in exp" in wrong.text and "log-sum-exp" in wrong.text
+    right = desk.check("ada", ASSIGNMENT, NOTEBOOK, "log_softmax", notebook(), NOW)
+    assert right.score == right.possible == 3
+    recorded = rows(desk)
+    assert [(r.student, r.exercise, r.outcome, r.score) for r in recorded] == [
+        ("ada", "log_softmax", "graded", wrong.score), ("ada", "log_softmax", "graded", 3.0)]
+    assert "overflow encountered in exp" in recorded[0].diagnoses
+
+
+def test_too_many_checks_say_when_the_next_is_allowed(desk):
+    for minutes in (0, 10):
+        desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(), NOW + dt.timedelta(
+            minutes=minutes))
+    refused = desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(),
+                         NOW + dt.timedelta(minutes=20))
+    assert refused.outcome == "refused" and refused.retry_at == "2026-12-06T11:00:00+00:00"
+    assert "next check is allowed at 11:00 UTC, in 40 minutes" in refused.text
+    # another exercise, another student, and the same one an hour later are all served
+    assert desk.check("ada", ASSIGNMENT, NOTEBOOK, "log_softmax", notebook(),
+                      NOW + dt.timedelta(minutes=20)).outcome == "graded"
+    assert desk.check("ben", ASSIGNMENT, NOTEBOOK, "softmax", notebook(),
+                      NOW + dt.timedelta(minutes=20)).outcome == "graded"
+    assert desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(),
+                      NOW + dt.timedelta(minutes=61)).outcome == "graded"
+
+
+@pytest.mark.parametrize("student, assignment, notebook_name, exercise, content, says", [
+    ("ada", "99_none", NOTEBOOK, "softmax", "{}", "no assignment 99_none"),
+    ("ada", ASSIGNMENT, "other.ipynb", "softmax", "{}", "has no notebook other.ipynb"),
+    ("ada", ASSIGNMENT, NOTEBOOK, "sample_normal", "{}", "no graded exercise 'sample_normal'"),
+    ("ada", ASSIGNMENT, "../../etc/passwd", "softmax", "{}", "no valid notebook"),
+    ("ada", ASSIGNMENT, NOTEBOOK, "softmax", "not a notebook", "could not be read"),
+])
+def test_bad_requests_get_one_clear_sentence(desk, student, assignment, notebook_name, exercise,
+                                             content, says):
+    reply = desk.check(student, assignment, notebook_name, exercise, content, NOW)
+    assert reply.outcome == "refused" and says in reply.text, reply.text
+
+
+def test_checks_can_be_turned_off_for_an_assignment(tmp_path):
+    desk = Desk(tmp_path, f"sqlite:///{tmp_path}/gb.db", DeskSettings(
+        closed_assignments=(ASSIGNMENT,)))
+    reply = desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(), NOW)
+    assert reply.outcome == "refused" and "turned off" in reply.text
+
+
+def test_a_check_sees_other_inputs_than_the_final_grading(desk, tmp_path):
+    """Values a check shows answer nothing in the final grading (course.seed_offset): the
+    same case shows other numbers in a check than in the final grading."""
+    from dlmath.check import check_notebook
+    from dlmath.course import seed_offset
+
+    assert seed_offset("check") != seed_offset("final")
+    doubled = """
+        def softmax(z, axis=-1):
+            e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+            return 2 * e / np.sum(e, axis=axis, keepdims=True)
+    """.replace("\n        ", "\n")
+    content = notebook(softmax=doubled)
+    checked = desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", content, NOW)
+    (tmp_path / NOTEBOOK).write_text(content)
+    final = next(e for e in check_notebook(tmp_path / NOTEBOOK, ASSIGNMENT).exercises
+                 if e.exercise.endswith("/softmax"))
+    title = "matches torch.softmax over the last axis of shape (4, 3) (seed 0)"
+    shown = next(c["message"] for c in checked.cases if c["case"] == title)
+    graded = next(c.message for c in final.cases if c.case == title)
+    assert "exactly 2 times" in shown and "exactly 2 times" in graded
+    assert re.findall(r"got \S+", shown) != re.findall(r"got \S+", graded)
+
+
+@pytest.mark.parametrize("code, says", [
+    ("def softmax(z, axis=-1):\n    while True:\n        pass", "did not finish"),
+    ("def softmax(z, axis=-1):\n    import os\n    os._exit(3)", "crashed"),
+    ("def softmax(z, axis=-1):\n    print('x' * 10**8)\n    return z", ""),
+])
+def test_a_hostile_notebook_costs_only_its_own_check(desk, code, says):
+    reply = desk.check("eve", ASSIGNMENT, NOTEBOOK, "softmax", notebook(softmax=code), NOW)
+    assert reply.outcome == "graded" and reply.score == 0 and says in reply.text, reply.text
+    assert desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(), NOW).score == 3
+
+
+def versions(engine: sa.Engine) -> tuple[list, list]:
+    with engine.connect() as db:
+        return (db.execute(sa.text("SELECT version_num FROM alembic_version")).all(),
+                db.execute(sa.text("SELECT version_num FROM dlmath_alembic_version")).all())
+
+
+def test_the_projects_tables_sit_beside_nbgraders(desk):
+    """Made by alembic with a history of their own; nbgrader's history is nbgrader's."""
+    from nbgrader.api import Gradebook
+
+    tables = set(sa.inspect(desk.engine).get_table_names())
+    assert {"dlmath_checks", "dlmath_alembic_version", "grade", "alembic_version"} <= tables
+    nbgraders, ours = versions(desk.engine)
+    assert ours == [("0001",)] and nbgraders and nbgraders != ours
+    with Gradebook(desk.db_url, "dlmath") as gb:  # nbgrader still opens and writes it
+        gb.add_student("ada")
+
+
+@pytest.mark.skipif(server_bin() is None, reason="PostgreSQL is not installed")
+def test_checks_are_recorded_in_postgresql(tmp_path):
+    with postgres_server() as url:
+        desk = Desk(tmp_path, url, DeskSettings(checks_per_hour=1))
+        assert desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(), NOW).score == 3
+        refused = desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(), NOW)
+        assert refused.outcome == "refused" and refused.retry_at == "2026-12-06T11:00:00+00:00"
+        assert [r.outcome for r in rows(desk)] == ["graded", "refused"]
+        assert versions(desk.engine)[1] == [("0001",)]
+
+
+def test_values_a_check_showed_score_nothing_in_the_final_grading(desk, tmp_path):
+    """A student pastes the expected values a check showed: the final grading, on its own
+    inputs, gives that no more than the blank function."""
+    from dlmath.check import check_notebook
+
+    doubled = ("def log_softmax(z, axis=-1):\n    m = np.max(z, axis=axis, keepdims=True)\n"
+               "    return 2 * (z - m - np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)))")
+    checked = desk.check("ada", ASSIGNMENT, NOTEBOOK, "log_softmax",
+                         notebook(log_softmax=doubled), NOW)
+    shown = [m for m in (c["message"] for c in checked.cases) if "\nexpected [" in m]
+    assert shown, checked.text
+    values = shown[0].split("\nexpected ", 1)[1].split("\ngot", 1)[0].replace("\n", "")
+    paste = f"def log_softmax(z, axis=-1):\n    return np.array({values})\n"
+
+    def final_score(code: str | None) -> float:
+        answers = {} if code is None else {"log_softmax": code}
+        path = tmp_path / ("blank" if code is None else "pasted") / NOTEBOOK
+        path.parent.mkdir()
+        nb = read(release_dir() / ASSIGNMENT / NOTEBOOK)
+        filled = reference(ASSIGNMENT, NOTEBOOK)
+        filled.pop("log_softmax_solution")
+        filled |= {f"{k}_solution": v for k, v in answers.items()}
+        path.write_text(nbformat.writes(fill_solutions(nb, filled)))
+        report = check_notebook(path, ASSIGNMENT)
+        return next(e.score for e in report.exercises if e.exercise.endswith("/log_softmax"))
+
+    assert final_score(paste) <= final_score(None) == 0
