@@ -1,11 +1,11 @@
 """numpy's broadcasting and matmul errors, explained with the shapes on the student's line.
 
 numpy says "operands could not be broadcast together with shapes (3,4) (4,2)"; the student
-needs "A is (3, 4), B is (4, 2). `*` multiplies elementwise; for the matrix product use @:
-A @ B fits, giving (3, 2)." `explain(tb, message)` reads the failing expression of the
-innermost student frame `tb`, looks up the arrays it names in that frame, finds the
-operation whose operand shapes are the ones in numpy's message, and says the fix those
-shapes support (none when they support none).
+needs "A is (3, 4), B is (4, 2). `*` multiplies elementwise; the matrix product sums over the
+shared axis (A @ B fits, giving (3, 2); ...)". `explain(tb, message)` reads the failing
+expression of the innermost student frame `tb`, looks up the arrays it names in that frame,
+finds the operation whose operand shapes are the ones in numpy's message, and says the fix
+those shapes support (none when they support none).
 
 It runs where the student's code ran (the sealed worker, or this process for trusted
 code), so it may parse that code, and it must stay harmless: the expression is parsed
