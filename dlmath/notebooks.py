@@ -47,9 +47,15 @@ def is_graded_test(cell: NotebookNode) -> bool:
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
+def student_cells(nb: NotebookNode) -> list[int]:
+    """The positions of the student's code cells: all code cells but graded test cells.
+    Every path numbers them alike ("cell 3" is the third of these)."""
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not is_graded_test(c)]
+
+
 def student_sources(nb: NotebookNode) -> list[str]:
     """The code cells a kernel would run before the graders: all but graded test cells."""
-    return [c.source for c in nb.cells if c.cell_type == "code" and not is_graded_test(c)]
+    return [nb.cells[i].source for i in student_cells(nb)]
 
 
 def has_hidden_tests(nb: NotebookNode) -> bool:

@@ -37,7 +37,7 @@ from dlmath.engine.errors import (
 from dlmath.engine.forbidden import traced_call
 from dlmath.engine.plain import to_plain
 from dlmath.engine.shapes import explain as explain_shapes
-from dlmath.notebooks import is_graded_test, read, student_sources
+from dlmath.notebooks import read, student_cells, student_sources
 from dlmath.text import valid_text
 
 STUDENT_FILENAME_PREFIX = "<cell"
@@ -323,14 +323,21 @@ def time_limit(seconds: float, label: str | Callable[[], str]) -> Iterator[None]
         signal.signal(signal.SIGALRM, previous)
 
 
+def register_cell(number: int, source: str) -> str:
+    """The file name of the student's cell `number` ("<cell 3>"), its source made known to
+    linecache so that tracebacks and warnings can quote the student's line."""
+    filename = f"{STUDENT_FILENAME_PREFIX} {number}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return filename
+
+
 def exec_cells(sources: list[str], namespace: dict, limits: CallLimits | None = None,
                cell_seconds: float = 30.0, first: int = 1) -> list[str]:
     """Run student cells in order in `namespace`; return one problem line per failed cell.
     `first` is the number of the first of them (cells are "cell N" in messages)."""
     problems = []
     for i, source in enumerate(sources, start=first):
-        filename = f"{STUDENT_FILENAME_PREFIX} {i}>"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        filename = register_cell(i, source)
         try:
             code = compile(source, filename, "exec")
         except SyntaxError as exc:
@@ -363,8 +370,7 @@ class LocalRun:
     `index` of the notebook, `finish()` after the last one."""
 
     def __init__(self, nb: NotebookNode, cell_seconds: float = 30.0):
-        self.indices = [i for i, c in enumerate(nb.cells)
-                        if c.cell_type == "code" and not is_graded_test(c)]
+        self.indices = student_cells(nb)
         sources = [nb.cells[i].source for i in self.indices]
         self._student = LocalStudent({"__name__": "__main__"}, sources, reached=0)
         self.cell_seconds = cell_seconds

@@ -11,14 +11,13 @@ import ast
 import base64
 import contextlib
 import io
-import linecache
 import re
 import sys
 import traceback
 from typing import Any
 
 from dlmath.engine.errors import StudentTimeout
-from dlmath.engine.student import STUDENT_FILENAME_PREFIX, time_limit
+from dlmath.engine.student import STUDENT_FILENAME_PREFIX, register_cell, time_limit
 from dlmath.sealed import figures as figure_snapshots
 
 MAX_FIGURES = 20
@@ -124,10 +123,6 @@ def _repr(value: Any, cap: int) -> str:
     return text if len(text) <= cap else text[:cap] + "..."
 
 
-def cell_filename(number: int) -> str:
-    return f"{STUDENT_FILENAME_PREFIX} {number}>"
-
-
 def _compile(source: str, filename: str) -> tuple[Any, Any]:
     """(body, last expression or None): a final expression's value is the cell's result."""
     try:
@@ -201,8 +196,7 @@ def run_cell(number: int, source: str, namespace: dict, cap: int, seconds: float
     """Run one cell; return its outputs, a one-line problem ('' when it ran cleanly) and
     the snapshots of the figures it deferred."""
     global _current
-    filename = cell_filename(number)
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    filename = register_cell(number, source)
     outputs = _current = Outputs(cap, figures, defer)
     problem = ""
     try:

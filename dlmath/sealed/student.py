@@ -49,7 +49,7 @@ from dlmath.engine.errors import (
 )
 from dlmath.engine.plain import to_plain
 from dlmath.engine.student import MAX_WARNINGS, StudentBase, call_label
-from dlmath.notebooks import is_graded_test
+from dlmath.notebooks import student_cells
 from dlmath.sealed.channel import Worker, WorkerDied, WorkerTimedOut
 from dlmath.sealed.figures import MAX_SNAPSHOT_BYTES, FigureTable, snapshot_key
 from dlmath.sealed.forkserver import ForkServer, ServerError, fork_server
@@ -657,8 +657,7 @@ def open_submission(nb: NotebookNode, scratch_files: Any = (),
                     figures: bool = True, figure_table: FigureTable | None = None,
                     staged: bool = False) -> Iterator[Submission]:
     """A notebook's code cells, except graded test cells, run sealed in order."""
-    indices = [i for i, c in enumerate(nb.cells)
-               if c.cell_type == "code" and not is_graded_test(c)]
+    indices = student_cells(nb)
     with open_sources([nb.cells[i].source for i in indices], scratch_files, limits,
                       indices=indices, server=server, figures=figures,
                       figure_table=figure_table, staged=staged) as submission:
