@@ -205,9 +205,11 @@ def render_report(report: NotebookReport) -> str:
     return "\n".join(blocks)
 
 
-def find_grade_calls(path: Path, assignment: str | None = None) -> list[GradeCall]:
-    """The graded cells of a notebook: its own (a source notebook) or its source's."""
-    own = read(path)
+def find_grade_calls(path: Path, assignment: str | None = None,
+                     own: NotebookNode | None = None) -> list[GradeCall]:
+    """The graded cells of a notebook (`own`, when it is read already): its own (a source
+    notebook) or its source's."""
+    own = read(path) if own is None else own
     if has_hidden_tests(own):
         return grade_calls(own, str(path))
     candidates = [source_dir() / assignment / path.name] if assignment else \
@@ -223,8 +225,8 @@ def check_notebook(path: Path, assignment: str | None = None, sealed: bool = Tru
                    ) -> NotebookReport:
     """Grade each exercise where its graded cell stands in the notebook (after the cells
     above it, before those below), as autograding does."""
-    calls = find_grade_calls(path, assignment)
     nb = read(path)
+    calls = find_grade_calls(path, assignment, nb)
     where = graded_positions(nb)
     with _cells(nb, sealed) as run:
         results = []
