@@ -59,13 +59,14 @@ def scalar_multiple(got, want, rtol, atol) -> str:
     scale = _scalar_multiple(got, want, rtol, atol)
     if scale is None or np.isclose(scale, -1.0):
         return ""
-    for name, value in CONSTANTS.items():
-        if np.isclose(abs(scale), value, rtol=1e-9):
-            return (f"it is exactly {'-' if scale < 0 else ''}{name} times the expected value: "
-                    f"a factor 1/{name} is missing?")
-        if np.isclose(abs(scale), 1 / value, rtol=1e-9):
-            return (f"it is exactly {'-' if scale < 0 else ''}1/{name} of the expected value: "
-                    f"an extra factor 1/{name}?")
+    name, inverse = _constant(scale)
+    sign_ = "-" if scale < 0 else ""
+    if name and not inverse:
+        return (f"it is exactly {sign_}{name} times the expected value: a factor 1/{name} is "
+                "missing?")
+    if name:
+        return (f"it is exactly {sign_}1/{name} of the expected value: an extra factor "
+                f"1/{name}?")
     whole = _whole(scale)
     if whole and abs(scale) > 1:
         return (f"it is exactly {scale:.6g} times the expected value: a division by "
@@ -83,11 +84,19 @@ def _scalar_multiple(got, want, rtol, atol) -> float | None:
     scale = float(np.sum(got * want) / np.sum(want * want))
     if scale == 0 or np.isclose(scale, 1.0, rtol=1e-9):
         return None
-    if want.size == 1 and not _whole(scale) and not any(
-            np.isclose(abs(scale), v, rtol=1e-9) or np.isclose(abs(scale), 1 / v, rtol=1e-9)
-            for v in CONSTANTS.values()):
+    if want.size == 1 and not _whole(scale) and not _constant(scale)[0]:
         return None  # any two numbers are multiples: only a telling ratio says something
     return scale if _close(got, scale * want, rtol, atol) else None
+
+
+def _constant(scale: float) -> tuple[str, bool]:
+    """(name, inverse) when |scale| is one of CONSTANTS (inverse: its reciprocal), else
+    ("", False)."""
+    for name, value in CONSTANTS.items():
+        for inverse, target in ((False, value), (True, 1 / value)):
+            if np.isclose(abs(scale), target, rtol=1e-9):
+                return name, inverse
+    return "", False
 
 
 def _whole(scale: float) -> int:
