@@ -71,17 +71,18 @@ class Desk:
     def __init__(self, course_root: Path, db_url: str, settings: DeskSettings | None = None):
         self.root, self.db_url = course_root.resolve(), db_url
         self.settings = settings or DeskSettings()
-        upgrade(db_url)
+        upgrade(db_url)  # the gradebook exists from here on: it is among the protected paths
         self.engine = sa.create_engine(db_url)
+        self.protected = self._protected()
 
     def warm(self) -> None:
         """Start the fork server and load the graders' kit (torch) before the first check,
         so that a student waits for her own code and the checks, not for imports."""
         import dlmath.kit  # noqa: F401
 
-        fork_server(protected=self.protected())
+        fork_server(protected=self.protected)
 
-    def protected(self) -> list[str]:
+    def _protected(self) -> list[str]:
         """What no worker may see: the course directory (graders, sources, submissions,
         the secret seed) and the gradebook."""
         paths = [self.root, autograders_dir(), autograders_dir() / SECRET_SEED, source_dir()]
@@ -161,7 +162,7 @@ class Desk:
                           f"allowed at {retry:%H:%M} UTC, in {_minutes(retry - now)}.", retry)
 
     def _grade(self, nb, index: int, exercise_id: str, points: float) -> ExerciseResult:
-        server = fork_server(protected=self.protected())
+        server = fork_server(protected=self.protected)
         with open_submission(nb, limits=self.settings.limits, server=server,
                              staged=True) as submission:
             submission.run_above(index)

@@ -46,9 +46,9 @@ def _ready() -> bool:
     return _desk is not None
 
 
-def _check(student: str, assignment: str, notebook: str, exercise: str, content: str) -> str:
+def _check(student: str, assignment: str, notebook: str, exercise: str, content: str) -> Reply:
     assert _desk is not None
-    return _desk.check(student, assignment, notebook, exercise, content).to_json()
+    return _desk.check(student, assignment, notebook, exercise, content)
 
 
 class Pool:
@@ -70,7 +70,7 @@ class Pool:
     async def check(self, *args: str) -> Reply:
         loop = asyncio.get_running_loop()
         try:
-            return Reply(**json.loads(await loop.run_in_executor(self.executor, _check, *args)))
+            return await loop.run_in_executor(self.executor, _check, *args)
         except BrokenProcessPool:
             self.executor = self._new()
             return Reply("failed", "The check service restarted while grading; it was not "
