@@ -140,9 +140,9 @@ def test_the_projects_tables_sit_beside_nbgraders(desk):
     from nbgrader.api import Gradebook
 
     tables = set(sa.inspect(desk.engine).get_table_names())
-    assert {"dlmath_checks", "dlmath_alembic_version", "grade", "alembic_version"} <= tables
+    assert {"dlmath_checks", "dlmath_cases", "dlmath_alembic_version", "grade", "alembic_version"} <= tables
     nbgraders, ours = versions(desk.engine)
-    assert ours == [("0001",)] and nbgraders and nbgraders != ours
+    assert ours == [("0002",)] and nbgraders and nbgraders != ours
     with Gradebook(desk.db_url, "dlmath") as gb:  # nbgrader still opens and writes it
         gb.add_student("ada")
 
@@ -155,7 +155,7 @@ def test_checks_are_recorded_in_postgresql(tmp_path):
         refused = desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(), NOW)
         assert refused.outcome == "refused" and refused.retry_at == "2026-12-06T11:00:00+00:00"
         assert [r.outcome for r in rows(desk)] == ["graded", "refused"]
-        assert versions(desk.engine)[1] == [("0001",)]
+        assert versions(desk.engine)[1] == [("0002",)]
 
 
 def test_values_a_check_showed_score_nothing_in_the_final_grading(desk, tmp_path):

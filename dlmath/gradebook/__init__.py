@@ -10,6 +10,6 @@ calls it first.
 
 from __future__ import annotations
 
-from dlmath.gradebook.schema import CHECKS, METADATA, upgrade
+from dlmath.gradebook.schema import CASES, CHECKS, METADATA, upgrade
 
-__all__ = ["CHECKS", "METADATA", "upgrade"]
+__all__ = ["CASES", "CHECKS", "METADATA", "upgrade"]

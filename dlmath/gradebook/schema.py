@@ -30,6 +30,28 @@ CHECKS = sa.Table(
     sa.Index("dlmath_checks_by_student", "student", "exercise", "checked_at"),
 )
 
+# One row per case of every graded exercise (issue 21), from every path that grades: `dlmath
+# grade` and sealed `nbgrader autograde` (purpose "grade"), the checks before submitting
+# ("check"). Regrading a submission replaces its "grade" rows; check rows accumulate.
+CASES = sa.Table(
+    "dlmath_cases", METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("purpose", sa.String(16), nullable=False),  # grade, check
+    sa.Column("student", sa.String(255), nullable=False),
+    sa.Column("assignment", sa.String(255), nullable=False),
+    sa.Column("notebook", sa.String(255), nullable=False),  # "" for a check
+    sa.Column("exercise", sa.String(255), nullable=False),  # the function, e.g. softmax
+    sa.Column("position", sa.Integer, nullable=False),  # the case's place in its exercise
+    sa.Column("case_title", sa.Text, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),  # passed, failed, error
+    sa.Column("points", sa.Float, nullable=False),  # earned by this case
+    sa.Column("possible", sa.Float, nullable=False),  # this case's share of the exercise
+    sa.Column("diagnosis", sa.Text, nullable=False, default=""),  # the mistake it matched
+    sa.Column("graded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("dlmath_cases_by_assignment", "assignment", "purpose", "exercise"),
+    sa.Index("dlmath_cases_by_student", "student", "assignment", "purpose"),
+)
+
 
 def alembic_config(db_url: str) -> Config:
     config = Config()
