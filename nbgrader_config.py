@@ -44,9 +44,12 @@ c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 
 # Feedback shows the student's work and the grader's report, never hidden test source,
-# tracebacks of grader code, or file paths.
+# tracebacks of grader code, or file paths. Its summary names every exercise with its points
+# and first diagnosis; its math is typeset when it is made, so it reads offline.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "dlmath.nbgrader.feedback.NameTheScores",  # reads the grade call: before it is hidden
     "dlmath.nbgrader.feedback.HideGraderInternals",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+c.GenerateFeedback.exporter_class = "dlmath.nbgrader.feedback_page.FeedbackPage"

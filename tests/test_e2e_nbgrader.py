@@ -86,10 +86,14 @@ def test_feedback_hides_grader_internals(course):
         html = page.read_text()
         # (A hostile student's own code may spell out paths; that is their text, not ours.)
         for secret in ("HIDDEN TESTS", "dlmath.grade", str(autograders_dir()), str(PACKAGE_DIR),
-                       "test_transpose.py", "expect_close"):
+                       "test_transpose.py", "expect_close", "<script", "cdnjs"):
             assert secret not in html, f"{page} shows {secret!r}"
-    assert "checks passed" in (course.feedback("cleo", ASSIGNMENT) / "linear_algebra.html"
-                               ).read_text()
+    cleo = (course.feedback("cleo", ASSIGNMENT) / "linear_algebra.html").read_text()
+    assert "checks passed" in cleo and "<math" in cleo  # the report; typeset math
+    for name in ("transpose", "matmul"):  # the summary names each score
+        assert f'<a href="#{name}_tests">{name}</a>' in cleo
+    assert '<a href="#q1_tests">quiz q1</a>' in (course.feedback("cleo", ASSIGNMENT) /
+                                                  "quiz.html").read_text()
 
 
 def test_export_and_table(course):

@@ -20,7 +20,7 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
-from dlmath.engine.report import render
+from dlmath.engine.report import first_message, render
 from dlmath.engine.runner import failed_exercise, grade_exercise
 from dlmath.notebooks import NotebookError, graded_cell, is_graded_test, nbgrader
 from dlmath.sealed import figures
@@ -123,6 +123,8 @@ def grade_cell(cell, submission: Submission, where: str, count: int) -> None:
         result = failed_exercise(nbgrader(cell).get("grade_id", where),
                                  _points(cell), str(exc))
     cell.execution_count = count
+    # Written here, over whatever the submission held: the feedback's summary reads it.
+    cell.metadata["dlmath"] = {"first_diagnosis": first_message(result)}
     cell.outputs = [
         nbformat.v4.new_output("stream", name="stdout", text=render(result) + "\n"),
         nbformat.v4.new_output("execute_result", data={"text/plain": repr(result.score)},
