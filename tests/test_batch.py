@@ -13,10 +13,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import sqlalchemy as sa
 from course_support import ASSIGNMENT, STUDENTS, make_course
 from nbgrader.api import Gradebook
 from pg import postgres_server, server_bin
 
+from dlmath.gradebook import CASES
 from dlmath.nbgrader.batch import grade_assignment
 from dlmath.nbgrader.course import Course
 from dlmath.nbgrader.grading import SANITIZE
@@ -42,6 +44,22 @@ def gradebook_state(course: Course, db_url: str | None = None) -> dict:
     return state
 
 
+def cases_state(course: Course, db_url: str | None = None) -> list[tuple]:
+    """Every graded case the gradebook keeps (dlmath_cases), as comparable data."""
+    engine = sa.create_engine(db_url or f"sqlite:///{course.gradebook}")
+    with engine.connect() as db:
+        rows = db.execute(sa.select(CASES).where(CASES.c.purpose == "grade")).mappings().all()
+    engine.dispose()
+    return sorted((r["student"], r["notebook"], r["exercise"], r["position"], r["case_title"],
+                   r["outcome"], round(r["points"], 6), round(r["possible"], 6), r["diagnosis"])
+                  for r in rows)
+
+
+def cell_of(exercise: str) -> str:
+    """The graded cell of an exercise: softmax_tests, q1_tests for quiz.q1."""
+    return f"{exercise.partition('.')[2] or exercise}_tests"
+
+
 def outputs(course: Course, student: str, notebook: str) -> list:
     nb = read(course.autograded(student, ASSIGNMENT, notebook))
     return [(c.cell_type, c.source, [o.get("text", o.get("data", {}).get("text/plain"))
@@ -64,6 +82,21 @@ def test_same_grades_as_nbgrader_autograde(courses):
     assert not summary.failed and len(summary.graded) == len(STUDENTS)
     expected = gradebook_state(stock)
     assert expected and gradebook_state(batch) == expected
+    assert cases_state(batch) == cases_state(stock)  # each case, as the class report reads it
+
+
+def test_the_cases_add_up_to_each_grade(courses):
+    stock, _, _ = courses
+    cases, grades = cases_state(stock), gradebook_state(stock)
+    assert {r[0] for r in cases} == {s.id for s in STUDENTS}
+    earned: dict[tuple, float] = {}
+    for student, notebook, exercise, *_, points, _, _ in cases:
+        key = (student, notebook, cell_of(exercise))
+        earned[key] = earned.get(key, 0.0) + points
+    for key, points in earned.items():
+        assert grades[key][0] == pytest.approx(points, abs=1e-5), key
+    cleo = [r for r in cases if r[0] == "cleo" and r[5] != "passed"]
+    assert cleo and any(r[8] for r in cleo)  # failures carry the mistake they matched
 
 
 def test_same_autograded_notebooks(courses):
@@ -170,6 +203,9 @@ def test_unchanged_submissions_are_skipped(courses):
     _, batch, _ = courses
     again = grade_assignment(batch.root, ASSIGNMENT)
     assert again.graded == [] and len(again.skipped) == len(STUDENTS)
+    before = cases_state(batch)
+    assert len(grade_assignment(batch.root, ASSIGNMENT, force=True).graded) == len(STUDENTS)
+    assert cases_state(batch) == before  # a regrade replaces its rows, never adds
     changed = batch.root / "submitted" / "eve" / ASSIGNMENT / "timestamp.txt"
     changed.write_text("2026-11-21 10:00:00.000000 UTC")
     assert grade_assignment(batch.root, ASSIGNMENT).graded == [f"eve/{ASSIGNMENT}"]
@@ -209,3 +245,4 @@ def test_postgresql_gradebook(tmp_path, courses):
         summary = grade_assignment(course.root, ASSIGNMENT, workers=2)
         assert not summary.failed
         assert gradebook_state(course, url) == gradebook_state(stock)
+        assert cases_state(course, url) == cases_state(stock)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pg import postgres_server, server_bin
 
 from dlmath.course import release_dir
-from dlmath.gradebook import CHECKS
+from dlmath.gradebook import CASES, CHECKS
 from dlmath.hub.desk import Desk, DeskSettings
 from dlmath.notebooks import fill_solutions, read
 from dlmath.sim.demo import reference
@@ -55,6 +55,13 @@ def test_a_mistake_the_public_checks_miss_is_diagnosed_then_the_fix_scores_full(
     assert [(r.student, r.exercise, r.outcome, r.score) for r in recorded] == [
         ("ada", "log_softmax", "graded", wrong.score), ("ada", "log_softmax", "graded", 3.0)]
     assert "overflow encountered in exp" in recorded[0].diagnoses
+    with desk.engine.connect() as db:  # each case too, kept as every grading path keeps them
+        cases = db.execute(sa.select(CASES).order_by(CASES.c.id)).all()
+    assert {(c.purpose, c.student, c.notebook, c.exercise) for c in cases} == {
+        ("check", "ada", "softmax_cross_entropy", "log_softmax")}
+    first = cases[:len(cases) // 2]  # two checks of one exercise: the wrong one first
+    assert sum(c.points for c in first) == pytest.approx(wrong.score)
+    assert any("overflow encountered in exp" in c.diagnosis for c in first)
 
 
 def test_too_many_checks_say_when_the_next_is_allowed(desk):
@@ -140,7 +147,8 @@ def test_the_projects_tables_sit_beside_nbgraders(desk):
     from nbgrader.api import Gradebook
 
     tables = set(sa.inspect(desk.engine).get_table_names())
-    assert {"dlmath_checks", "dlmath_cases", "dlmath_alembic_version", "grade", "alembic_version"} <= tables
+    assert {"dlmath_checks", "dlmath_cases", "dlmath_alembic_version", "grade",
+            "alembic_version"} <= tables
     nbgraders, ours = versions(desk.engine)
     assert ours == [("0002",)] and nbgraders and nbgraders != ours
     with Gradebook(desk.db_url, "dlmath") as gb:  # nbgrader still opens and writes it

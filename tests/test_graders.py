@@ -43,6 +43,9 @@ def test_corpus_solution(corpus, solution):
         assert result.score < points, f"{solution.name} kept full marks:\n{feedback}"
         first = first_message(result)  # what the student reads first must name the mistake
         assert solution.diagnosis in first, f"first message:\n{first}\n\n{feedback}"
+        unlabelled = [c.case for c in result.cases if not c.passed and c.named
+                      and not c.diagnosis]  # the class report counts students by label
+        assert not unlabelled, f"failures naming a cause without a diagnosis: {unlabelled}"
 
 
 def test_every_graded_function_has_a_corpus():

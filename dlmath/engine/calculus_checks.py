@@ -19,7 +19,7 @@ import numpy as np
 
 from dlmath.engine.compare import Tolerance, expect_close
 from dlmath.engine.errors import CheckFailed
-from dlmath.engine.stability import result_not_finite, warning_failure
+from dlmath.engine.stability import result_not_finite, warning_failure, warning_kind
 from dlmath.engine.student import Student
 
 # Two central differences at the same h differ only by rounding: a few ulps of f(x) over 2h.
@@ -68,7 +68,8 @@ def expect_no_warning(student: Student, call: Callable[[], Any], what: str, hint
     result = call()
     if len(student.warnings) > before:
         raise CheckFailed(warning_failure(what, student.warnings[before], hint, about,
-                                          result_not_finite(result, what)))
+                                          result_not_finite(result, what)),
+                          warning_kind(student.warnings[before]))
     return result
 
 

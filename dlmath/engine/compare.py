@@ -8,6 +8,7 @@ sign, NaN or inf, or one of the grader's own known mistakes (softmax over the wr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -131,8 +132,8 @@ def _expect_array(actual, expected, tol: Tolerance, what: str, known_mistakes) -
         else np.asarray(expected)
     got, wrong_type = _values_of(actual, what)
     if got.shape != want.shape:
-        message, named = _shape_message(got, want, tol, what)
-        _fail(message + wrong_type, named or bool(wrong_type))
+        message, cause = _shape_message(got, want, tol, what)
+        _fail(message + wrong_type, cause or wrong_type.lstrip("; "))
     nonfinite = ~np.isfinite(got) & np.isfinite(want)
     if nonfinite.any():
         index = tuple(int(i) for i in np.argwhere(nonfinite)[0])
@@ -141,19 +142,29 @@ def _expect_array(actual, expected, tol: Tolerance, what: str, known_mistakes) -
             "or values that grow without bound (in a loop of updates, check each update's "
             "sign)")
         raise CheckFailed(f"{what} contains {got[index]} at index {index} where "
-                          f"{want[index]:.6g} was expected: {cause}{wrong_type}")
+                          f"{want[index]:.6g} was expected: {cause}{wrong_type}",
+                          _mistake_name(cause))
     close = np.isclose(got, want, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
     if close.all():
         if wrong_type:
             raise CheckFailed(f"{what}: the values are right, but{wrong_type[1:]}")
         return
-    message, named = _value_message(got, want, close, tol, what, known_mistakes,
+    message, cause = _value_message(got, want, close, tol, what, known_mistakes,
                                     np.asarray(expected))
-    _fail(message + wrong_type, named or bool(wrong_type))
+    _fail(message + wrong_type, cause or wrong_type.lstrip("; "))
 
 
-def _fail(message: str, named: bool) -> None:
-    raise (CheckFailed if named else Mismatch)(message)
+def _fail(message: str, cause: str) -> None:
+    """A failure naming `cause`, or a bare mismatch when no cause could be named."""
+    if cause:
+        raise CheckFailed(message, _mistake_name(cause))
+    raise Mismatch(message)
+
+
+def _mistake_name(cause: str) -> str:
+    """'summing over the batch' for 'this is what summing over the batch gives'."""
+    found = re.fullmatch(r"this is what (.+) gives", cause)
+    return found.group(1) if found else cause
 
 
 def _values_of(actual: Any, what: str) -> tuple[np.ndarray, str]:
@@ -172,26 +183,29 @@ def _values_of(actual: Any, what: str) -> tuple[np.ndarray, str]:
 
 
 def _shape_message(got: np.ndarray, want: np.ndarray, tol: Tolerance, what: str
-                   ) -> tuple[str, bool]:
-    """The message for a wrong shape, and whether it names a likely cause."""
+                   ) -> tuple[str, str]:
+    """The message for a wrong shape, and the likely cause it names ('' for none)."""
     message = f"{what} has shape {got.shape}, expected {want.shape}"
+    cause = _shape_cause(got, want, tol)
+    return (f"{message}: {cause}" if cause else message), cause
+
+
+def _shape_cause(got: np.ndarray, want: np.ndarray, tol: Tolerance) -> str:
     if got.ndim == 2 and got.shape == want.shape[::-1] and _close(got.T, want, tol):
-        return message + ": it is the transpose of the expected result", True
+        return "it is the transpose of the expected result"
     if want.ndim == 0 and got.size > 1:
-        return message + (": expected a single number: is a sum (or other reduction) "
-                          "missing?"), True
+        return "expected a single number: is a sum (or other reduction) missing?"
     if got.size == want.size and _close(got.reshape(want.shape), want, tol):
-        return message + (": the values are right but the shape is not "
-                          "(an extra or missing axis of size 1? check reshape/keepdims)"), True
+        return ("the values are right but the shape is not "
+                "(an extra or missing axis of size 1? check reshape/keepdims)")
     if got.size > want.size and got.ndim >= want.ndim:
-        return message + (": a broadcasting slip? combining shapes like (n, 1) and (n,) "
-                          "broadcasts to (n, n)"), True
+        return ("a broadcasting slip? combining shapes like (n, 1) and (n,) "
+                "broadcasts to (n, n)")
     if got.ndim == 0 and want.ndim > 0:
-        return message + ": a single number came back: was an array reduced by mistake?", True
+        return "a single number came back: was an array reduced by mistake?"
     if want.ndim == 0:
-        return message + (": expected a single number: is a sum (or other reduction) "
-                          "missing?"), True
-    return message, False
+        return "expected a single number: is a sum (or other reduction) missing?"
+    return ""
 
 
 def _close(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:
@@ -201,7 +215,7 @@ def _close(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:
 
 def _value_message(got, want, close, tol, what, known_mistakes, reference
                    ) -> tuple[str, bool]:
-    """The message for wrong values, and whether it names a likely cause."""
+    """The message for wrong values, and the likely cause it names ('' for none)."""
     bad = np.argwhere(~close)
     index = tuple(int(i) for i in bad[0])
     if want.ndim == 0:
@@ -221,7 +235,7 @@ def _value_message(got, want, close, tol, what, known_mistakes, reference
     if 1 < want.size <= 24:
         lines.append(f"expected {show(want)}")
         lines.append(f"got      {show(got)}")
-    return "\n".join(lines), bool(diagnosis)
+    return "\n".join(lines), diagnosis
 
 
 def diagnose(got: np.ndarray, want: np.ndarray, tol: Tolerance,

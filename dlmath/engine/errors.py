@@ -8,7 +8,17 @@ from __future__ import annotations
 
 
 class CheckFailed(AssertionError):
-    """A check on the student's answer did not hold; the message says why."""
+    """A check on the student's answer did not hold; the message says why. `diagnosis`,
+    when the raiser knows it, names the mistake in words the same for every student who
+    made it (the class report counts them); else runner.diagnosis_of reads it off the
+    message."""
+
+    diagnosis = ""
+
+    def __init__(self, message: str = "", diagnosis: str = ""):
+        super().__init__(message)
+        if diagnosis:
+            self.diagnosis = diagnosis
 
 
 class Mismatch(CheckFailed):
@@ -34,7 +44,7 @@ class StudentRaised(StudentError):
         line, _, explained = where.partition("\n")
         text = f"{call} raised {type_name}: {message}".rstrip(": ")
         super().__init__(text + (f" ({line})" if line else "")
-                         + (f". {explained}" if explained else ""))
+                         + (f". {explained}" if explained else ""), f"raises {type_name}")
 
     def is_a(self, type_name: str) -> bool:
         return type_name in self.mro
@@ -43,13 +53,19 @@ class StudentRaised(StudentError):
 class StudentTimeout(StudentError):
     """A call ran past its time limit: usually an infinite loop."""
 
+    diagnosis = "does not finish in time"
+
 
 class StudentCrashed(StudentError):
     """The process running the student's code died, exited or flooded its output."""
 
+    diagnosis = "crashes the process running it"
+
 
 class MissingFunction(StudentError):
     """The notebook does not define the name the grader asks for."""
+
+    diagnosis = "not defined where it is graded"
 
 
 class WrongReturnType(StudentError):
@@ -58,3 +74,5 @@ class WrongReturnType(StudentError):
 
 class InputModified(StudentError):
     """The function changed one of its input arrays in place."""
+
+    diagnosis = "modifies its input in place"

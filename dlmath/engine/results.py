@@ -19,10 +19,15 @@ class CaseResult:
     credit: float = 1.0  # the share of its weight a passed case earns (a gated check < 1)
     timed_out: bool = False  # a call ran out of time: the exercise's later cases are not run
     named: bool = True  # a failure whose message names a cause (not a bare mismatch)
+    diagnosis: str = ""  # the mistake a failure matched, in words the same for every student
 
     @property
     def passed(self) -> bool:
         return self.outcome == "passed"
+
+    @property
+    def earned(self) -> float:
+        return self.points * self.credit if self.passed else 0.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,14 @@ class ExerciseResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def case_rows(self) -> list[dict]:
+        """Each case as the gradebook keeps it (dlmath_cases), in the graders' order."""
+        exercise = self.exercise.rpartition("/")[2]
+        return [{"exercise": exercise, "position": index, "case_title": c.case,
+                 "outcome": c.outcome, "points": c.earned, "possible": c.points,
+                 "diagnosis": "" if c.passed else c.diagnosis}
+                for index, c in enumerate(self.cases)]
 
 
 _notes: list[str] = []

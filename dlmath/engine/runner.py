@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -192,16 +193,38 @@ def run_case(case: Case, student: Student) -> CaseResult:
     try:
         case.function(**kwargs)
     except StudentTimeout as exc:
-        return CaseResult(case.title, "failed", str(exc), case.weight, timed_out=True)
+        return CaseResult(case.title, "failed", str(exc), case.weight, timed_out=True,
+                          diagnosis=exc.diagnosis)
     except CheckFailed as exc:
         return CaseResult(case.title, "failed", str(exc), case.weight,
-                          named=not isinstance(exc, Mismatch))
+                          named=not isinstance(exc, Mismatch), diagnosis=diagnosis_of(exc))
     except AssertionError as exc:  # a plain assert in a grader
-        return CaseResult(case.title, "failed", str(exc) or "a check did not hold", case.weight)
+        return CaseResult(case.title, "failed", str(exc) or "a check did not hold", case.weight,
+                          diagnosis=diagnosis_of(exc))
     except Exception as exc:  # the answer broke the grader: report it without a traceback
         return CaseResult(case.title, "error", f"the answer could not be checked: "
-                          f"{type(exc).__name__}: {str(exc)[:300]}", case.weight)
+                          f"{type(exc).__name__}: {str(exc)[:300]}", case.weight,
+                          diagnosis=f"breaks the check ({type(exc).__name__})")
     return CaseResult(case.title, "passed", take_notes(), case.weight)
+
+
+NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+DIAGNOSIS_CHARS = 160
+
+
+def diagnosis_of(exc: AssertionError) -> str:
+    """The mistake a failure names, in words the same for every student who made it (the
+    class report counts students by it): what the raiser named, else the cause the message
+    gives after the last ': ' of its first line, its numbers masked; '' for a bare
+    mismatch, which names none."""
+    if isinstance(exc, Mismatch):
+        return ""
+    named = getattr(exc, "diagnosis", "")
+    if named:
+        return named[:DIAGNOSIS_CHARS]
+    first = str(exc).strip().partition("\n")[0]
+    cause = first.rpartition(": ")[2] or first
+    return NUMBER.sub("#", cause)[:DIAGNOSIS_CHARS]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -36,7 +36,8 @@ def stable_call(student: Student, name: str, *args: Any, hint: str,
     new = [w for w in student.warnings[before:] if BENIGN not in w]
     if new:  # said first, even when the result is not numbers at all
         raise CheckFailed(warning_failure(label, new[0], hint, about,
-                                          result_not_finite(result, label)))
+                                          result_not_finite(result, label)),
+                          warning_kind(new[0]))
     not_finite = _not_finite(result, label)
     if not_finite:
         raise CheckFailed(f"{not_finite}: {hint}")
@@ -52,6 +53,11 @@ def warning_failure(label: str, warning: str, hint: str, about: tuple[str, ...],
     if not_finite or operation(warning) in about:
         return f"{text}: {hint}"
     return text if not_finite is None else f"{text}; its result was finite"
+
+
+def warning_kind(warning: str) -> str:
+    """The warning without the student's line: 'RuntimeWarning: overflow encountered in exp'."""
+    return "raises " + warning.partition(", at line ")[0]
 
 
 def result_not_finite(result: Any, label: str) -> bool | None:

@@ -10,6 +10,7 @@ calls it first.
 
 from __future__ import annotations
 
+from dlmath.gradebook.cases import add_checked, replace_graded
 from dlmath.gradebook.schema import CASES, CHECKS, METADATA, upgrade
 
-__all__ = ["CASES", "CHECKS", "METADATA", "upgrade"]
+__all__ = ["CASES", "CHECKS", "METADATA", "add_checked", "replace_graded", "upgrade"]

@@ -25,7 +25,7 @@ from dlmath.course import SECRET_SEED, assignments, autograders_dir, source_dir
 from dlmath.engine.report import render
 from dlmath.engine.results import ExerciseResult
 from dlmath.engine.runner import grade_exercise
-from dlmath.gradebook import CHECKS, upgrade
+from dlmath.gradebook import CHECKS, add_checked, upgrade
 from dlmath.notebooks import grade_calls, is_graded_test, nbgrader, read
 from dlmath.sealed.forkserver import fork_server
 from dlmath.sealed.limits import SealedLimits
@@ -99,16 +99,16 @@ class Desk:
         try:
             call, index, nb = self._admit(student, assignment, notebook, exercise, content, now)
         except Refused as refused:
-            self._record(student, assignment, exercise, now, "refused", None)
+            self._record(student, assignment, notebook, exercise, now, "refused", None)
             return Reply("refused", str(refused), retry_at=refused.retry_at.isoformat()
                          if refused.retry_at else None)
         try:
             result = self._grade(nb, index, call.exercise_id, call.points)
         except Exception as exc:  # the machine's fault, not the student's: say so, keep serving
-            self._record(student, assignment, exercise, now, "failed", None)
+            self._record(student, assignment, notebook, exercise, now, "failed", None)
             return Reply("failed", f"The check could not run ({type(exc).__name__}); it was "
                                    "not counted. Try again in a minute.")
-        self._record(student, assignment, exercise, now, "graded", result)
+        self._record(student, assignment, notebook, exercise, now, "graded", result)
         return Reply("graded", render(result), result.score, result.possible,
                      [{"case": c.case, "passed": c.passed, "message": c.message}
                       for c in result.cases])
@@ -168,8 +168,8 @@ class Desk:
             submission.run_above(index)
             return grade_exercise(exercise_id, submission.student(), points, purpose="check")
 
-    def _record(self, student: str, assignment: str, exercise: str, now: dt.datetime,
-                outcome: str, result: ExerciseResult | None) -> None:
+    def _record(self, student: str, assignment: str, notebook: str, exercise: str,
+                now: dt.datetime, outcome: str, result: ExerciseResult | None) -> None:
         diagnoses = [" ".join(c.message.split())[:500] for c in result.cases
                      if not c.passed and c.message] if result else []  # one line each
         with self.engine.begin() as db:
@@ -178,6 +178,9 @@ class Desk:
                 score=result.score if result else None,
                 possible=result.possible if result else None, outcome=outcome,
                 diagnoses="\n".join(dict.fromkeys(diagnoses))))
+            if result:  # its cases too, as every grading path keeps them
+                add_checked(db, student, assignment, notebook.removesuffix(".ipynb"),
+                            result.case_rows(), now)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

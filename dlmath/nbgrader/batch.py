@@ -23,6 +23,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
+from dlmath.gradebook import upgrade
 from dlmath.nbgrader.grading import (
     figures_file,
     graded_in_turn,
@@ -65,6 +66,7 @@ def grade_assignment(course_root: Path, assignment: str, students: list[str] | N
     config = load_config(Path(course_root).resolve())
     coursedir = course_directory(config)
     summary = BatchSummary()
+    upgrade(coursedir.db_url, coursedir.course_id)  # the project's tables, for record.py
     with _idle_threads_sleep(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         gb.find_assignment(assignment)  # MissingEntry: run generate_assignment first
         jobs = [j for j in find_jobs(coursedir, assignment, students)

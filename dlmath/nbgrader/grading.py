@@ -47,6 +47,7 @@ from traitlets.utils.importstring import import_item
 from dlmath.nbgrader.plan import Job, course_directory, stage_files
 from dlmath.nbgrader.record import Graded, autogrades, notebook_text
 from dlmath.nbgrader.sanitize import AssignmentSnapshot, ValidText, batch_preprocessor
+from dlmath.nbgrader.sealed_execute import SaveCases
 from dlmath.notebooks import NotebookError, parse_graded_cell
 from dlmath.sealed import figures
 from dlmath.sealed.figures import FigureTable
@@ -55,7 +56,7 @@ SANITIZE = (ValidText, ClearOutput, DeduplicateIds, OverwriteKernelspec, Overwri
             CheckCellMetadata)  # as c.Autograde.sanitize_preprocessors in nbgrader_config.py
 
 
-WRITES_GRADEBOOK = (SaveAutoGrades, AssignLatePenalties)  # done here, in one transaction
+WRITES_GRADEBOOK = (SaveAutoGrades, SaveCases, AssignLatePenalties)  # by record.py, at once
 
 
 _worker: dict[str, Any] = {}
@@ -156,6 +157,7 @@ def grade_job(job: Job) -> Graded:
                 graded.protections = resources.get("dlmath", {}).get("protections", [])
                 graded.notebooks[path.stem] = notebook_text(nb)
                 graded.autogrades[path.stem] = autogrades(nb)
+                graded.cases[path.stem] = resources.get("dlmath", {}).get("cases", [])
                 graded.seconds[path.stem] = time.perf_counter() - started
     except Exception as exc:  # the reason is reported; the submission stays ungraded
         graded.error = f"{type(exc).__name__}: {exc}"

@@ -10,6 +10,7 @@ import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from nbgrader.api import BaseCell, Comment, Grade, Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import LateSubmissionPlugin
 
+from dlmath.gradebook import replace_graded
 from dlmath.nbgrader.plan import MARKER, Job, autograded_folder, stage_files
 
 
@@ -35,6 +37,7 @@ class Graded:
     job: Job
     notebooks: dict[str, str] = field(default_factory=dict)  # notebook id -> its file's text
     autogrades: dict[str, Autogrades] = field(default_factory=dict)  # notebook id -> grades
+    cases: dict[str, list[dict]] = field(default_factory=dict)  # notebook id -> case rows
     seconds: dict[str, float] = field(default_factory=dict)  # grading work per notebook
     figures_reused: int = 0  # figures given the instructor's PNG, not drawn again
     protections: list[list] = field(default_factory=list)  # Protection.to_list() each
@@ -79,8 +82,19 @@ def write_submission(coursedir: CourseDirectory, gb: Gradebook, graded: Graded) 
             _save_autogrades(gb, job, notebook, found)
     gb.db.flush()
     _assign_late_penalties(gb, submission)
+    _save_cases(gb, graded, [notebook.name for notebook in submission.notebooks])
     gb.db.commit()
     (folder / MARKER).write_text(json.dumps({"digest": job.digest}))
+
+
+def _save_cases(gb: Gradebook, graded: Graded, notebooks: list[str]) -> None:
+    """Each graded case (dlmath_cases), in the transaction of the grades: statements of
+    their own, once nbgrader's objects are flushed."""
+    gb.db.flush()
+    now = datetime.now(UTC)
+    for name in notebooks:
+        replace_graded(gb.db, graded.job.student, graded.job.assignment, name,
+                       graded.cases.get(name, []), now)
 
 
 def _save_autogrades(gb: Gradebook, job: Job, notebook, found: Autogrades) -> None:

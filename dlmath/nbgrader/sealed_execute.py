@@ -13,15 +13,20 @@ below it: it judges the definitions in force where it stands.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import fields
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
+import sqlalchemy as sa
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
 from dlmath.engine.report import first_message, render
+from dlmath.engine.results import ExerciseResult
 from dlmath.engine.runner import failed_exercise, grade_exercise
+from dlmath.gradebook import replace_graded, upgrade
 from dlmath.notebooks import NotebookError, graded_cell, is_graded_test, nbgrader
 from dlmath.sealed import figures
 from dlmath.sealed.forkserver import fork_server
@@ -77,14 +82,36 @@ class SealedExecute(NbGraderPreprocessor):
             self._summarize(submission.protections)
             resources.setdefault("dlmath", {})["protections"] = [
                 p.to_list() for p in submission.protections]
+            cases = resources["dlmath"]["cases"] = []  # for SaveCases or dlmath grade
             for index, cell in enumerate(nb.cells):
                 if is_graded_test(cell):
                     submission.run_above(index)
-                    grade_cell(cell, submission, f"cell {index}", submission.next_count())
+                    result = grade_cell(cell, submission, f"cell {index}",
+                                        submission.next_count())
+                    cases += result.case_rows()
             submission.finish()
             submission.draw_figures()  # after every score: see figures.py
             record_cells(nb, submission)
         return nb, resources
+
+
+class SaveCases(NbGraderPreprocessor):
+    """Each graded case into the gradebook's dlmath_cases, after nbgrader's SaveAutoGrades
+    (`nbgrader autograde`; `dlmath grade` writes them with its grades, in record.py)."""
+
+    def preprocess(self, nb, resources):
+        grading = resources["nbgrader"]
+        upgrade(grading["db_url"])
+        with _engine(grading["db_url"]).begin() as db:
+            replace_graded(db, grading["student"], grading["assignment"], grading["notebook"],
+                           resources.get("dlmath", {}).get("cases", []),
+                           datetime.now(UTC))
+        return nb, resources
+
+
+@functools.cache
+def _engine(db_url: str) -> sa.Engine:
+    return sa.create_engine(db_url)
 
 
 def course_paths(resources: dict) -> list[str]:
@@ -114,7 +141,7 @@ def record_cells(nb, submission: Submission) -> None:
         cell.execution_count = run.execution_count
 
 
-def grade_cell(cell, submission: Submission, where: str, count: int) -> None:
+def grade_cell(cell, submission: Submission, where: str, count: int) -> ExerciseResult:
     """Grade the exercise a graded cell names; write its feedback and score into it."""
     try:
         call = graded_cell(cell, where)
@@ -130,6 +157,7 @@ def grade_cell(cell, submission: Submission, where: str, count: int) -> None:
         nbformat.v4.new_output("execute_result", data={"text/plain": repr(result.score)},
                                execution_count=count),
     ]
+    return result
 
 
 def _points(cell) -> float:
