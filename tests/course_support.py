@@ -16,8 +16,9 @@ TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
 
 
 def make_course(base: Path, db_url: str | None = None, assignment: str = ASSIGNMENT,
-                students=STUDENTS) -> Course:
-    """A course with the class's submissions collected (written where collect puts them)."""
+                students=STUDENTS, roster: Path | None = None) -> Course:
+    """A course with the class's submissions collected (written where collect puts them),
+    then the roster imported if one is given."""
     course = Course.create(base, [assignment])
     if db_url:
         config = course.root / "nbgrader_config.py"
@@ -32,4 +33,6 @@ def make_course(base: Path, db_url: str | None = None, assignment: str = ASSIGNM
             nb = read(release / name)
             answers = student.answer(assignment, name)
             nbformat.write(fill_solutions(nb, answers) if answers else nb, str(folder / name))
+    if roster:
+        course.import_roster(roster)
     return course

@@ -62,6 +62,10 @@ class Site:
     def user(self, role: str) -> Account:
         return self.accounts[role]
 
+    def account_name(self, role: str) -> str:
+        """The unix account of a person (`role`), known before it is made."""
+        return f"dl{role}{self.suffix}"
+
     def server_url(self, role: str) -> str:
         name = self.user(role).name
         return f"http://{name}.localhost:{self.ports['public']}/user/{name}"
@@ -76,13 +80,14 @@ class Site:
         return f"http://dlmath--service.localhost:{self.ports['public']}/services/dlmath"
 
     # --- making it -------------------------------------------------------------------
-    def install(self) -> None:
+    def install(self, roster: Path | None = None) -> None:
         subprocess.run([sys.executable, SETUP, "--prefix", self.prefix, "--grader", self.grader,
                         "--course-root", self.course_root, "--exchange", self.exchange,
-                        "--hub-state", self.root / "srv" / "hub"], check=True)
+                        "--hub-state", self.root / "srv" / "hub",
+                        *(["--roster", roster] if roster else [])], check=True)
 
     def add_account(self, role: str) -> Account:
-        name = f"dl{role}{self.suffix}"
+        name = self.account_name(role)
         home = self.root / "home" / name
         subprocess.run(["useradd", "--create-home", "--home-dir", home, "--shell", "/bin/bash",
                         name], check=True)

@@ -9,6 +9,7 @@ order and share the site; each one leaves screenshots in the artefacts folder
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from hub_site import REPO, Site, missing_requirements, new_site
+from hub_site import REPO, SETUP, Site, missing_requirements, new_site
 
 from dlmath.check import check_notebook
 from dlmath.notebooks import fill_solutions
@@ -30,6 +31,9 @@ CHECKED, CHECKED_NOTEBOOK = "04_probability", "softmax_cross_entropy.ipynb"  # c
 CHECKS_PER_HOUR = 2
 CANARY = "CANARY-" + os.urandom(6).hex()  # planted beside the graders: never in a reply
 STUDENTS = {"ada": CLASS[0], "cleo": CLASS[2]}  # the reference solution; realistic mistakes
+# the roster setup_course.py imports: (first name, last name, email); cleo gave no email
+NAMES = {"ada": ("Zoë", "Ngọc Trần", "zoe@example.org"),
+         "cleo": ("Łukasz", "Brzęczyszczykiewicz", "")}
 ARTIFACTS = Path(os.environ.get("DLMATH_ARTIFACTS", REPO / "test-artifacts")) / "jupyterhub"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
@@ -49,7 +53,7 @@ def site():
         pytest.fail(f"the hub test is required here but cannot run: {why_not}")
     site = new_site()
     try:
-        site.install()
+        site.install(roster=write_roster(site))
         plant_check_settings(site)
         for role in ("inst", *STUDENTS):
             site.add_account(role)
@@ -89,6 +93,14 @@ def pages(site, browser):
     yield page
     for p in opened.values():
         p.context.close()
+
+
+def write_roster(site: Site) -> Path:
+    path = site.root / "roster.csv"
+    path.write_text("id,first_name,last_name,email\n" + "".join(
+        f"{site.account_name(role)},{first},{last},{email}\n"
+        for role, (first, last, email) in NAMES.items()), encoding="utf-8")
+    return path
 
 
 def plant_check_settings(site: Site) -> None:
@@ -277,6 +289,35 @@ def test_3_instructor_collects_and_autogrades(site, pages, expected):
     shot(page, "instructor-scores")
 
 
+def test_3b_the_formgrader_names_the_students(site, pages):
+    """Manage Students shows each student as "last name, first name" from the roster, an
+    empty email as nothing, and never "None"."""
+    kept = (site.course_root / "roster.csv").stat()  # the grader's, and only the grader's
+    assert kept.st_uid == site.course_root.stat().st_uid and kept.st_mode & 0o077 == 0
+    page = pages("inst")
+    frame = open_formgrader(page, site)
+    frame.get_by_role("link", name="Manage Students").first.click()
+    for role, (first, last, email) in NAMES.items():
+        row = frame.locator("tr", has=frame.locator("td.id", has_text=site.user(role).name))
+        expect(row.locator("td.name")).to_have_text(f"{last}, {first}", timeout=SLOW)
+        expect(row.locator("td.email")).to_have_text(email)
+    expect(frame.locator("table").first).not_to_contain_text("None")
+    shot(page, "instructor-students")
+
+
+def test_3c_setup_refuses_a_malformed_roster(site, tmp_path):
+    """Before the course changes, with the file and the line."""
+    bad = tmp_path / "roster.csv"
+    bad.write_text("id,first_name,last_name,email\nada,Ada,Lovelace,\nada,Ada,Again,\n")
+    spec = importlib.util.spec_from_file_location("setup_course", SETUP)
+    setup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(setup)
+    with pytest.raises(SystemExit) as refused:
+        setup.check_roster(site.prefix, bad)
+    assert str(refused.value) == (f"setup_course: {bad}, line 3: the id 'ada' again "
+                                  "(first on line 2)")
+
+
 def fmt(x: float) -> str:
     """A number as the formgrader shows it (rounded to 2 places, no trailing zeros)."""
     return f"{round(x, 2):g}"
@@ -299,9 +340,12 @@ def test_4_feedback_reaches_each_student_alone(site, pages, expected):
             re.compile("view feedback", re.I), timeout=SLOW)
         reports = sorted(feedback.glob("*/linear_algebra.html"))
         assert len(reports) == 1, f"{role} should have exactly one report: {reports}"
-        html = reports[0].read_text()
+        html = reports[0].read_text(encoding="utf-8")
         score, possible = expected[role]["linear_algebra.ipynb"]
-        assert f"linear_algebra (Score: {score:.1f} / {possible:.1f})" in html
+        first, last, _ = NAMES[role]  # the page names its student from the roster
+        heading = (f"linear_algebra: {first} {last} ({site.user(role).name}) (Score: "
+                   f"{float(round(score, 2))} / {float(round(possible, 2))})")
+        assert heading in " ".join(html.split()), heading
         assert "BEGIN HIDDEN TESTS" not in html and "dlmath.grade" not in html
         relative = reports[0].relative_to(site.user(role).home)
         page.goto(f"{site.server_url(role)}/files/{relative}")

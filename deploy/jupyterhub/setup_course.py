@@ -12,7 +12,10 @@ It makes, and on a second run brings up to date:
   PREFIX/venv/etc/jupyter/nbgrader_config.py, the settings every user shares;
 - the grader account and its course directory (source/, autograders/, nbgrader_config.py),
   readable by that account alone;
-- the exchange, writable by everyone, sticky so nobody removes what another put there.
+- the exchange, writable by everyone, sticky so nobody removes what another put there;
+- with --roster, the class's names and emails in the gradebook (nbgrader db student import),
+  and a copy of the roster in the course directory. On every run, a student the gradebook
+  has without a name gets their id as one, so the formgrader shows no "None, None".
 Students and instructors are ordinary unix accounts; list them in DLMATH_STUDENTS and
 DLMATH_INSTRUCTORS when starting the hub (see the README).
 """
@@ -33,6 +36,7 @@ REPO = HERE.parent.parent
 # course directory entry -> where it comes from (course_nbgrader_config.py is the repository's
 # nbgrader_config.py: sealed grading, feedback hygiene)
 SECRET_SEED = "secret_seed"  # as dlmath.course.SECRET_SEED (this script runs without dlmath)
+ROSTER = "roster.csv"  # the class roster, kept in the course directory
 COURSE_FILES = {"nbgrader_config.py": HERE / "course_nbgrader_config.py",
                 "source": REPO / "source", "autograders": REPO / "autograders"}
 
@@ -46,6 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--hub-state", type=Path, default=Path("/srv/jupyterhub"))
     p.add_argument("--python", default="/usr/bin/python3.11",
                    help="an interpreter every user may run (not one under /root)")
+    p.add_argument("--roster", type=Path,
+                   help="the class: a CSV with the columns id,first_name,last_name,email (as "
+                        "nbgrader db student import reads it); the formgrader shows the names")
     return p.parse_args(argv)
 
 
@@ -132,6 +139,34 @@ def make_secret_seed(path: Path) -> None:
     path.chmod(0o600)
 
 
+def check_roster(prefix: Path, roster: Path) -> None:
+    """Refuse a malformed roster (its file and line) before the course changes."""
+    done = subprocess.run([prefix / "venv" / "bin" / "python", "-m", "dlmath.nbgrader.roster",
+                           "--check", roster], capture_output=True, text=True)
+    if done.returncode != 0:
+        fail(done.stderr.strip().removeprefix("roster: "))
+    print(done.stdout.strip(), flush=True)
+
+
+def import_roster(prefix: Path, course_root: Path, account: pwd.struct_passwd,
+                  roster: Path | None) -> None:
+    """As the grader account, whose gradebook it is: import the roster kept in the course
+    directory (a new one replaces it), and name by their id the students nobody named."""
+    kept = course_root / ROSTER
+    if roster and roster.resolve() != kept.resolve():
+        shutil.copyfile(roster, kept)
+        os.chown(kept, account.pw_uid, account.pw_gid)
+        kept.chmod(0o600)
+    venv_bin = prefix / "venv" / "bin"
+    cmd = [venv_bin / "python", "-m", "dlmath.nbgrader.roster", *([ROSTER] if roster else [])]
+    print("+", " ".join(map(str, cmd)), f"(as {account.pw_name})", flush=True)
+    env = {"PATH": f"{venv_bin}:/usr/bin:/bin", "HOME": account.pw_dir, "LANG": "C.UTF-8"}
+    done = subprocess.run(cmd, cwd=course_root, env=env, user=account.pw_uid,
+                          group=account.pw_gid, extra_groups=[])
+    if done.returncode != 0:
+        fail(f"the roster was not imported (exit {done.returncode})")
+
+
 def make_exchange(exchange: Path) -> None:
     exchange.mkdir(parents=True, exist_ok=True)
     exchange.chmod(0o1777)
@@ -143,11 +178,14 @@ def main(argv: list[str] | None = None) -> None:
         fail("run as root: it creates an account and hands it the course directory")
     course_root = args.course_root or Path(f"/home/{args.grader}/dlmath")
     make_environment(args.prefix, args.python)
+    if args.roster:
+        check_roster(args.prefix, args.roster)
     install_configs(args.prefix)
     account = make_grader_account(args.grader, course_root.parent)
     if not course_root.is_relative_to(account.pw_dir):
         fail(f"--course-root {course_root} must lie in {args.grader}'s home {account.pw_dir}")
     make_course(course_root, account)
+    import_roster(args.prefix, course_root, account, args.roster)
     make_exchange(args.exchange)
     args.hub_state.mkdir(parents=True, exist_ok=True)
     args.hub_state.chmod(0o700)

@@ -101,6 +101,13 @@ class Course:
 
     # --- the instructor's and the students' steps --------------------------------------
 
+    def import_roster(self, roster: Path) -> None:
+        """The class's names into the gradebook (`nbgrader db student import`), and every
+        student nobody named shown by their id (dlmath/nbgrader/roster.py)."""
+        from dlmath.nbgrader.roster import import_roster
+
+        import_roster(roster, self.root, self.env())
+
     def generate(self, assignment: str) -> None:
         self.nbgrader("generate_assignment", assignment, "--force")
 

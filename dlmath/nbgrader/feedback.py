@@ -9,6 +9,7 @@ import re
 from nbconvert.preprocessors import Preprocessor
 
 from dlmath.engine.report import format_points
+from dlmath.nbgrader.roster import full_name
 from dlmath.notebooks import NotebookError, graded_cell, is_graded_test, nbgrader
 
 HIDDEN = re.compile(r"^[^\n]*BEGIN HIDDEN TESTS.*?END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
@@ -66,7 +67,7 @@ def student_name(db_url: str, student_id: str) -> str:
             student = gb.find_student(student_id)
     except MissingEntry:
         return student_id
-    name = " ".join(n for n in (student.first_name, student.last_name) if n)
+    name = full_name(student_id, student.first_name, student.last_name)
     return f"{name} ({student_id})" if name else student_id
 
 

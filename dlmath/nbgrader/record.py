@@ -22,6 +22,7 @@ from nbgrader.plugins import LateSubmissionPlugin
 
 from dlmath.gradebook import replace_graded
 from dlmath.nbgrader.plan import MARKER, Job, autograded_folder, stage_files
+from dlmath.nbgrader.roster import give_a_name
 
 
 @dataclass
@@ -69,7 +70,7 @@ def write_submission(coursedir: CourseDirectory, gb: Gradebook, graded: Graded) 
     job = graded.job
     folder = autograded_folder(coursedir, job)
     _replace_folder(coursedir, job, folder, graded.notebooks)
-    gb.update_or_create_student(job.student)
+    give_a_name(gb.update_or_create_student(job.student))
     timestamp = coursedir.get_existing_timestamp(str(job.submitted))
     submission = gb.update_or_create_submission(job.assignment, job.student,
                                                 **({"timestamp": timestamp} if timestamp else {}))

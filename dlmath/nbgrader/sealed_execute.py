@@ -27,6 +27,7 @@ from dlmath.engine.report import first_message, render
 from dlmath.engine.results import ExerciseResult
 from dlmath.engine.runner import failed_exercise, grade_exercise
 from dlmath.gradebook import replace_graded, upgrade
+from dlmath.nbgrader.roster import give_a_name
 from dlmath.notebooks import NotebookError, graded_cell, is_graded_test, nbgrader
 from dlmath.sealed import figures
 from dlmath.sealed.forkserver import fork_server
@@ -97,10 +98,16 @@ class SealedExecute(NbGraderPreprocessor):
 
 class SaveCases(NbGraderPreprocessor):
     """Each graded case into the gradebook's dlmath_cases, after nbgrader's SaveAutoGrades
-    (`nbgrader autograde`; `dlmath grade` writes them with its grades, in record.py)."""
+    (`nbgrader autograde`; `dlmath grade` writes them with its grades, in record.py); and a
+    name for a student autograde added without one (roster.give_a_name)."""
 
     def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+
         grading = resources["nbgrader"]
+        with Gradebook(grading["db_url"]) as gb:
+            if give_a_name(gb.find_student(grading["student"])):
+                gb.db.commit()
         upgrade(grading["db_url"])
         with _engine(grading["db_url"]).begin() as db:
             replace_graded(db, grading["student"], grading["assignment"], grading["notebook"],

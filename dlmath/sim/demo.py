@@ -4,7 +4,9 @@ In a temporary course with its own exchange and SQLite gradebook, every released
 assignment is generated, released, fetched by each student, answered, submitted,
 collected, autograded, turned into feedback and exported, with the real nbgrader commands.
 The students' answers come from the reference solutions and the assignments' corpora
-(`autograders/<assignment>/corpus.py`, loaded through `dlmath.course`).
+(`autograders/<assignment>/corpus.py`, loaded through `dlmath.course`); their names and
+emails from the class roster beside this file (`roster.csv`), which the course imports first
+with `nbgrader db student import`.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from rich.table import Table
 
 from dlmath.course import Solution, corpus, release_dir, source_dir
 from dlmath.nbgrader.course import Course
+from dlmath.nbgrader.roster import names
 from dlmath.notebooks import fill_solutions, is_graded_test, nbgrader, read, reference_solutions
 
 Answers = dict[str, str]  # solution cell grade id -> code
+DEMO_ROSTER = Path(__file__).with_name("roster.csv")  # the simulated class's names
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,8 @@ def answer_notebooks(folder: Path, assignment: str, student: SimStudent) -> None
 
 
 def run_demo(workdir: Path | None = None, assignments: list[str] | None = None,
-             students: tuple[SimStudent, ...] = CLASS, console: Console | None = None) -> Course:
+             students: tuple[SimStudent, ...] = CLASS, console: Console | None = None,
+             roster: Path | None = DEMO_ROSTER) -> Course:
     """Run the whole workflow; return the course (its feedback and grades stay on disk)."""
     console = console or Console()
     assignments = assignments or released_assignments()
@@ -182,7 +187,8 @@ def run_demo(workdir: Path | None = None, assignments: list[str] | None = None,
         # The demo's looping student should cost seconds, not the course's 30 s per cell.
         config.write("\nc.SealedExecute.cell_seconds = 5\n")
     started = time.perf_counter()
-    steps = [("generate and release", assignments, lambda a: (course.generate(a),
+    steps = [("import the roster", [roster] if roster else [], course.import_roster),
+             ("generate and release", assignments, lambda a: (course.generate(a),
                                                               course.release(a))),
              ("fetch, answer, submit", [(a, s) for a in assignments for s in students],
               lambda job: _student_works(course, *job)),
@@ -233,17 +239,19 @@ def grade_table(course: Course, assignment: str, students: tuple[SimStudent, ...
     columns = exercise_columns(assignment)
     titles = list(dict.fromkeys(title for _, _, title in columns))
     table = Table(title=f"{assignment}: points per exercise", title_justify="left")
-    table.add_column("student")
+    table.add_column("student", max_width=24)
     for title in titles:
         table.add_column(title.replace("_", " "), justify="right", max_width=11)
     table.add_column("total", justify="right")
     table.add_column("what they did: first problem found", overflow="fold", min_width=30)
+    named = names(course.root)
     for student in students:
         earned, maxima = _scores(course, assignment, student.id, columns)
         cells = [_cell(earned.get(t), maxima.get(t, 0.0)) for t in titles]
         total = f"{sum(v for v in earned.values() if v is not None):g}/{sum(maxima.values()):g}"
-        table.add_row(student.id, *cells, total, student.story + _reason(course, assignment,
-                                                                         student))
+        name = named.get(student.id)
+        table.add_row(f"{name} ({student.id})" if name else student.id, *cells, total,
+                      student.story + _reason(course, assignment, student))
     return table
 
 
@@ -307,5 +315,4 @@ def _first_failed_check(nb) -> str:
                 for line, after in zip(lines, [*lines[1:], ""], strict=False):
                     if line.startswith("  ✘"):
                         return after.strip() if after.startswith("      ") else line[4:]
-    return ""
     return ""
