@@ -92,6 +92,23 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     return 1 if summary.failed else 0
 
 
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    from dlmath.nbgrader.startup import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
+    from dlmath.report import write_report
+    from dlmath.report.data import assignments, open_course
+
+    if bool(args.assignment) == args.all:
+        raise ValueError("name one assignment, or --all")
+    chosen = assignments(open_course(Path(args.course))) if args.all else [args.assignment]
+    for assignment in chosen:
+        html, data = write_report(Path(args.course), assignment)
+        console.print(str(html), soft_wrap=True, markup=False, highlight=False)
+        console.print(f"  its numbers: {data}", soft_wrap=True, markup=False, highlight=False)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dlmath", description="Auto-graded deep learning math: "
                                 "release, check and grade notebooks with nbgrader.")
@@ -117,6 +134,12 @@ def parser() -> argparse.ArgumentParser:
                        help="regrade submissions that have not changed since the last run")
     grade.add_argument("--course", default=".", help="the course directory (default: here)")
     grade.set_defaults(run=cmd_grade)
+    report = sub.add_parser("report", help="the class report of an assignment: an HTML page "
+                            "and its numbers in JSON, in reports/ (run in the course directory)")
+    report.add_argument("assignment", nargs="?")
+    report.add_argument("--all", action="store_true", help="every assignment in the gradebook")
+    report.add_argument("--course", default=".", help="the course directory (default: here)")
+    report.set_defaults(run=cmd_report)
     demo = sub.add_parser("demo", help="a simulated class through the real nbgrader workflow")
     demo.add_argument("--dir", help="work here instead of a new temporary directory")
     demo.add_argument("--assignment", action="append",
