@@ -137,13 +137,13 @@ def _expect_array(actual, expected, tol: Tolerance, what: str, known_mistakes) -
     nonfinite = ~np.isfinite(got) & np.isfinite(want)
     if nonfinite.any():
         index = tuple(int(i) for i in np.argwhere(nonfinite)[0])
-        cause = _known_mistake(got, tol, known_mistakes) or (
+        nonfinite_cause = _known_mistake(got, tol, known_mistakes) or (
             "NaN or inf comes from an overflow (exp of a large number?), a division by zero, "
             "or values that grow without bound (in a loop of updates, check each update's "
             "sign)")
         raise CheckFailed(f"{what} contains {got[index]} at index {index} where "
-                          f"{want[index]:.6g} was expected: {cause}{wrong_type}",
-                          _mistake_name(cause))
+                          f"{want[index]:.6g} was expected: {nonfinite_cause}{wrong_type}",
+                          _mistake_name(nonfinite_cause))
     close = np.isclose(got, want, rtol=tol.rtol, atol=tol.atol, equal_nan=True)
     if close.all():
         if wrong_type:
@@ -214,7 +214,7 @@ def _close(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> bool:
 
 
 def _value_message(got, want, close, tol, what, known_mistakes, reference
-                   ) -> tuple[str, bool]:
+                   ) -> tuple[str, str]:
     """The message for wrong values, and the likely cause it names ('' for none)."""
     bad = np.argwhere(~close)
     index = tuple(int(i) for i in bad[0])
