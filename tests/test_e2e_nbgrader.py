@@ -12,7 +12,7 @@ from rich.console import Console
 
 from dlmath.check import check_notebook
 from dlmath.course import PACKAGE_DIR, autograders_dir
-from dlmath.sim.demo import CLASS, run_demo
+from dlmath.sim.demo import CLASS, run_demo, summary_table
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ASSIGNMENT = "01_linear_algebra"
@@ -100,6 +100,18 @@ def test_export_and_table(course):
     rows = course.grades()
     assert {r["student_id"] for r in rows} == {s.id for s in CLASS}
     assert "ada" in course.printed and "Grades CSV" in course.printed
+    # not a terminal: a line a step as it ends, then the summary and the class report's path
+    assert "autograde (sealed): 1 done in" in course.printed
+    report = course.root / "reports" / f"{ASSIGNMENT}.html"
+    assert f"class report: {report}" in course.printed and report.exists()
+
+
+def test_the_summary_fits_80_columns(course):
+    out = io.StringIO()
+    Console(file=out, width=80).print(summary_table(course, ASSIGNMENT, CLASS))
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80 and "hardest:" in lines[-1]
+    assert any("Ada Lovelace (ada)" in line and "28/28" in line for line in lines)
 
 
 @pytest.mark.parametrize("student", ["mallory", "oscar"])

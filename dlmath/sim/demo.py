@@ -11,6 +11,7 @@ with `nbgrader db student import`.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from dlmath.course import Solution, corpus, release_dir, source_dir
 from dlmath.nbgrader.course import Course
 from dlmath.nbgrader.roster import names
 from dlmath.notebooks import fill_solutions, is_graded_test, nbgrader, read, reference_solutions
+from dlmath.report import write_report
 
 Answers = dict[str, str]  # solution cell grade id -> code
 DEMO_ROSTER = Path(__file__).with_name("roster.csv")  # the simulated class's names
@@ -187,28 +189,44 @@ def run_demo(workdir: Path | None = None, assignments: list[str] | None = None,
         # The demo's looping student should cost seconds, not the course's 30 s per cell.
         config.write("\nc.SealedExecute.cell_seconds = 5\n")
     started = time.perf_counter()
-    steps = [("import the roster", [roster] if roster else [], course.import_roster),
-             ("generate and release", assignments, lambda a: (course.generate(a),
-                                                              course.release(a))),
-             ("fetch, answer, submit", [(a, s) for a in assignments for s in students],
-              lambda job: _student_works(course, *job)),
-             ("collect", assignments, course.collect),
-             ("autograde (sealed)", assignments, course.autograde),
-             ("feedback", assignments, course.generate_feedback)]
-    with _progress(console) as progress:
+    steps: list[tuple[str, list, Callable]] = [
+        ("import the roster", [roster] if roster else [], course.import_roster),
+        ("generate and release", assignments, lambda a: (course.generate(a),
+                                                         course.release(a))),
+        ("fetch, answer, submit", [(a, s) for a in assignments for s in students],
+         lambda job: _student_works(course, *job)),
+        ("collect", assignments, course.collect),
+        ("autograde (sealed)", assignments, course.autograde),
+        ("feedback", assignments, course.generate_feedback),
+        ("class reports", assignments, lambda a: write_report(course.root, a))]
+    _run_steps(steps, console)
+    grades = course.export()
+    for assignment in assignments:
+        console.print(summary_table(course, assignment, students))
+        console.print(f"  class report: {course.root / 'reports' / assignment}.html\n",
+                      soft_wrap=True, highlight=False)
+    console.print(f"Demo finished in {time.perf_counter() - started:.0f} s.")
+    console.print(f"Feedback HTML: {course.root / 'feedback'}/<student>/<assignment>/",
+                  soft_wrap=True, highlight=False)
+    console.print(f"Grades CSV:    {grades}", soft_wrap=True, highlight=False)
+    return course
+
+
+def _run_steps(steps: list[tuple[str, list, Callable]], console: Console) -> None:
+    """Each step's jobs, with a progress bar on a terminal and a line a step elsewhere (a
+    pipe or a log shows each step as it ends, not nothing until the end)."""
+    with _progress(console) if console.is_terminal else contextlib.nullcontext() as progress:
         for title, jobs, run in steps:
-            task = progress.add_task(title, total=len(jobs))
+            began = time.perf_counter()
+            task = progress.add_task(title, total=len(jobs)) if progress else None
             parallel = 2 if title.startswith("fetch") else 1  # the gradebook takes one writer
             with ThreadPoolExecutor(parallel) as pool:
                 for _ in pool.map(run, jobs):
-                    progress.advance(task)
-        grades = course.export()
-    for assignment in assignments:
-        console.print(grade_table(course, assignment, students))
-    console.print(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")
-    console.print(f"Feedback HTML: {course.root / 'feedback'}/<student>/<assignment>/")
-    console.print(f"Grades CSV:    {grades}")
-    return course
+                    if progress:
+                        progress.advance(task)
+            if not progress:
+                console.print(f"{title}: {len(jobs)} done in {time.perf_counter() - began:.0f} s",
+                              highlight=False)
 
 
 def _student_works(course: Course, assignment: str, student: SimStudent) -> None:
@@ -223,7 +241,7 @@ def _progress(console: Console) -> Progress:
 
 
 def exercise_columns(assignment: str) -> list[tuple[str, str, str]]:
-    """(notebook, grade id, column title) for every graded cell; quiz questions share one."""
+    """(notebook, grade id, exercise) for every graded cell; quiz questions share one."""
     columns = []
     for name in notebooks_of(assignment):
         for cell in read(source_dir() / assignment / name).cells:
@@ -234,24 +252,31 @@ def exercise_columns(assignment: str) -> list[tuple[str, str, str]]:
     return columns
 
 
-def grade_table(course: Course, assignment: str, students: tuple[SimStudent, ...]) -> Table:
-    """Students x exercises of one assignment, with each student's story and first problem."""
+def summary_table(course: Course, assignment: str, students: tuple[SimStudent, ...]) -> Table:
+    """One line a student (name, points, what they did and the first problem found) and the
+    exercises the class found hardest: narrow enough for 80 columns; the class report has
+    every exercise."""
     columns = exercise_columns(assignment)
     titles = list(dict.fromkeys(title for _, _, title in columns))
-    table = Table(title=f"{assignment}: points per exercise", title_justify="left")
-    table.add_column("student", max_width=24)
-    for title in titles:
-        table.add_column(title.replace("_", " "), justify="right", max_width=11)
-    table.add_column("total", justify="right")
-    table.add_column("what they did: first problem found", overflow="fold", min_width=30)
+    table = Table(title=f"{assignment}", title_justify="left", caption_justify="left",
+                  expand=False)
+    table.add_column("student", max_width=26, overflow="fold")
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("what they did: first problem found", overflow="fold", min_width=24)
     named = names(course.root)
+    shares: dict[str, list[float]] = {t: [] for t in titles}
     for student in students:
         earned, maxima = _scores(course, assignment, student.id, columns)
-        cells = [_cell(earned.get(t), maxima.get(t, 0.0)) for t in titles]
-        total = f"{sum(v for v in earned.values() if v is not None):g}/{sum(maxima.values()):g}"
+        for title in titles:
+            if maxima.get(title):
+                shares[title].append((earned.get(title) or 0.0) / maxima[title])
+        total = sum(v for v in earned.values() if v is not None)
         name = named.get(student.id)
-        table.add_row(f"{name} ({student.id})" if name else student.id, *cells, total,
+        table.add_row(f"{name} ({student.id})" if name else student.id,
+                      _cell(total, sum(maxima.values())) + f"/{sum(maxima.values()):g}",
                       student.story + _reason(course, assignment, student))
+    hardest = sorted((sum(v) / len(v), t) for t, v in shares.items() if v)[:3]
+    table.caption = "hardest: " + ", ".join(f"{t} {share:.0%}" for share, t in hardest)
     return table
 
 
