@@ -77,7 +77,7 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
             progress.refresh()
 
         summary = grade_assignment(Path(args.course), args.assignment, args.student or None,
-                                   args.workers, args.force, advance)
+                                   args.workers, args.force, advance, _runner(args))
     console.print(f"graded {len(summary.graded)} submissions ({summary.notebooks} notebooks), "
                   f"skipped {len(summary.skipped)} unchanged, failed {len(summary.failed)}, "
                   f"in {summary.seconds:.1f} s")
@@ -109,6 +109,28 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _runner(args: argparse.Namespace):
+    """Where `dlmath grade` grades: this machine's cores (None), or a Dask cluster."""
+    if not args.scheduler:
+        return None
+    from dlmath.cluster.client import CREDENTIALS, on_cluster
+
+    return on_cluster(args.scheduler, Path(args.credentials or Path(args.course) / CREDENTIALS))
+
+
+def cmd_cluster(args: argparse.Namespace, console: Console) -> int:
+    from dlmath.cluster.client import CREDENTIALS
+    from dlmath.cluster.local import run_cluster
+
+    credentials = Path(args.credentials or Path(args.course) / CREDENTIALS).resolve()
+
+    def say(line: str) -> None:
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
+        console.file.flush()
+
+    return run_cluster(args.workers, credentials, say, args.memory_limit)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dlmath", description="Auto-graded deep learning math: "
                                 "release, check and grade notebooks with nbgrader.")
@@ -133,7 +155,19 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true",
                        help="regrade submissions that have not changed since the last run")
     grade.add_argument("--course", default=".", help="the course directory (default: here)")
+    grade.add_argument("--scheduler", metavar="tls://HOST:PORT",
+                       help="grade on this Dask cluster instead of this machine's cores")
+    grade.add_argument("--credentials", metavar="DIR", help="the cluster's TLS credentials "
+                       "(default: .dlmath-cluster in the course directory)")
     grade.set_defaults(run=cmd_grade)
+    cluster = sub.add_parser("cluster", help="start a Dask scheduler and workers on this "
+                             "machine (loopback, TLS); prints the scheduler's address last")
+    cluster.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    cluster.add_argument("--course", default=".", help="the course directory (default: here)")
+    cluster.add_argument("--credentials", metavar="DIR", help="where to write the cluster's "
+                         "TLS credentials (default: .dlmath-cluster in the course directory)")
+    cluster.add_argument("--memory-limit", default="4GiB", help="per worker (default 4GiB)")
+    cluster.set_defaults(run=cmd_cluster)
     report = sub.add_parser("report", help="the class report of an assignment: an HTML page "
                             "and its numbers in JSON, in reports/ (run in the course directory)")
     report.add_argument("assignment", nargs="?")

@@ -1,11 +1,15 @@
-"""A course on disk with a class's submissions collected, for tests of the grading paths."""
+"""A course on disk with a class's submissions collected, for tests of the grading paths,
+and what its gradebook holds, as comparable data."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import nbformat
+import sqlalchemy as sa
+from nbgrader.api import Gradebook
 
+from dlmath.gradebook import CASES
 from dlmath.nbgrader.course import Course
 from dlmath.notebooks import fill_solutions, read
 from dlmath.sim.demo import CLASS, notebooks_of
@@ -36,3 +40,33 @@ def make_course(base: Path, db_url: str | None = None, assignment: str = ASSIGNM
     if roster:
         course.import_roster(roster)
     return course
+
+
+def gradebook_state(course: Course, db_url: str | None = None) -> dict:
+    """Every grade and comment of every submission, as comparable data."""
+    state = {}
+    with Gradebook(db_url or f"sqlite:///{course.gradebook}", "dlmath") as gb:
+        for submission in gb.assignment_submissions(ASSIGNMENT):
+            for nb in submission.notebooks:
+                for g in nb.grades:
+                    state[(submission.student.id, nb.name, g.name)] = (
+                        g.auto_score, g.needs_manual_grade)
+                for c in nb.comments:
+                    state[(submission.student.id, nb.name, c.name, "comment")] = c.auto_comment
+    return state
+
+
+def cases_state(course: Course, db_url: str | None = None) -> list[tuple]:
+    """Every graded case the gradebook keeps (dlmath_cases), as comparable data."""
+    engine = sa.create_engine(db_url or f"sqlite:///{course.gradebook}")
+    with engine.connect() as db:
+        rows = db.execute(sa.select(CASES).where(CASES.c.purpose == "grade")).mappings().all()
+    engine.dispose()
+    return sorted((r["student"], r["notebook"], r["exercise"], r["position"], r["case_title"],
+                   r["outcome"], round(r["points"], 6), round(r["possible"], 6), r["diagnosis"])
+                  for r in rows)
+
+
+def cell_of(exercise: str) -> str:
+    """The graded cell of an exercise: softmax_tests, q1_tests for quiz.q1."""
+    return f"{exercise.partition('.')[2] or exercise}_tests"

@@ -24,6 +24,7 @@ import hashlib
 import os
 import secrets
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -303,7 +304,8 @@ def _arrived(hostile: HostileCourse) -> int:
     return count
 
 
-PATHS = ("nbgrader autograde", "dlmath grade")  # every path that grades a class
+# every path that grades a class; the last on a real Dask cluster (tests/cluster_support.py)
+PATHS = ("nbgrader autograde", "dlmath grade", "dlmath grade --scheduler")
 
 
 def autograde(hostile: HostileCourse, timeout: float = AUTOGRADE_TIMEOUT,
@@ -317,6 +319,8 @@ def autograde(hostile: HostileCourse, timeout: float = AUTOGRADE_TIMEOUT,
         with _deadline(hostile.course, timeout):
             if path == "dlmath grade":
                 done = hostile.course.dlmath("grade", ASSIGNMENT, "--force")
+            elif path == "dlmath grade --scheduler":
+                done = _grade_on_a_cluster(hostile)
             else:
                 done = hostile.course.nbgrader("autograde", ASSIGNMENT, "--force", check=False)
     finally:
@@ -334,6 +338,23 @@ def autograde(hostile: HostileCourse, timeout: float = AUTOGRADE_TIMEOUT,
         time.sleep(0.1)
     return Run(done.returncode, seconds, done.stdout + done.stderr,
                [f"{pid} {line}" for pid, line in lingering.items()], _arrived(hostile))
+
+
+def _grade_on_a_cluster(hostile: HostileCourse) -> subprocess.CompletedProcess:
+    """`dlmath grade --force --scheduler` on a cluster started for it, whose workers carry
+    the grader's environment; the cluster's TLS key is one more canary."""
+    from cluster_support import Cluster
+
+    from dlmath.cluster.security import KEY
+
+    cluster = Cluster(hostile.course.base / "cluster", env=hostile.course.env())
+    try:
+        key = (cluster.credentials / KEY).read_text().splitlines()
+        hostile.canaries["cluster key"] = [key[len(key) // 2]]
+        return hostile.course.dlmath("grade", ASSIGNMENT, "--force", "--scheduler",
+                                     cluster.address, "--credentials", str(cluster.credentials))
+    finally:
+        cluster.stop()
 
 
 # --- what came out ---------------------------------------------------------------------------

@@ -13,12 +13,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import sqlalchemy as sa
-from course_support import ASSIGNMENT, STUDENTS, make_course
+from course_support import ASSIGNMENT, STUDENTS, cases_state, cell_of, gradebook_state, make_course
 from nbgrader.api import Gradebook
 from pg import postgres_server, server_bin
 
-from dlmath.gradebook import CASES
 from dlmath.nbgrader.batch import grade_assignment
 from dlmath.nbgrader.course import Course
 from dlmath.nbgrader.grading import SANITIZE
@@ -28,36 +26,6 @@ from dlmath.notebooks import read
 from dlmath.sim.demo import CLASS, notebooks_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def gradebook_state(course: Course, db_url: str | None = None) -> dict:
-    """Every grade and comment of every submission, as comparable data."""
-    state = {}
-    with Gradebook(db_url or f"sqlite:///{course.gradebook}", "dlmath") as gb:
-        for submission in gb.assignment_submissions(ASSIGNMENT):
-            for nb in submission.notebooks:
-                for g in nb.grades:
-                    state[(submission.student.id, nb.name, g.name)] = (
-                        g.auto_score, g.needs_manual_grade)
-                for c in nb.comments:
-                    state[(submission.student.id, nb.name, c.name, "comment")] = c.auto_comment
-    return state
-
-
-def cases_state(course: Course, db_url: str | None = None) -> list[tuple]:
-    """Every graded case the gradebook keeps (dlmath_cases), as comparable data."""
-    engine = sa.create_engine(db_url or f"sqlite:///{course.gradebook}")
-    with engine.connect() as db:
-        rows = db.execute(sa.select(CASES).where(CASES.c.purpose == "grade")).mappings().all()
-    engine.dispose()
-    return sorted((r["student"], r["notebook"], r["exercise"], r["position"], r["case_title"],
-                   r["outcome"], round(r["points"], 6), round(r["possible"], 6), r["diagnosis"])
-                  for r in rows)
-
-
-def cell_of(exercise: str) -> str:
-    """The graded cell of an exercise: softmax_tests, q1_tests for quiz.q1."""
-    return f"{exercise.partition('.')[2] or exercise}_tests"
 
 
 def outputs(course: Course, student: str, notebook: str) -> list:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
 
 from dlmath.gradebook import upgrade
 from dlmath.nbgrader.grading import (
@@ -35,9 +37,10 @@ from dlmath.nbgrader.grading import (
     start_worker,
     wait_for_references,
     warm_here,
+    warm_reference_cache,
 )
 from dlmath.nbgrader.plan import Job, course_directory, find_jobs, is_current, load_config
-from dlmath.nbgrader.record import write_submission
+from dlmath.nbgrader.record import Graded, write_submission
 from dlmath.nbgrader.sanitize import AssignmentSnapshot
 from dlmath.sealed import figures
 from dlmath.sealed.sandbox import Protection
@@ -60,8 +63,10 @@ class BatchSummary:
 
 def grade_assignment(course_root: Path, assignment: str, students: list[str] | None = None,
                      workers: int | None = None, force: bool = False,
-                     progress: Callable[[str, int, int], None] | None = None) -> BatchSummary:
-    """Autograde every collected submission of `assignment` that is new or changed."""
+                     progress: Callable[[str, int, int], None] | None = None,
+                     run: RunJobs | None = None) -> BatchSummary:
+    """Autograde every collected submission of `assignment` that is new or changed: here,
+    or elsewhere by `run` (a Dask cluster: dlmath/cluster/client.py on_cluster)."""
     started = time.perf_counter()
     config = load_config(Path(course_root).resolve())
     coursedir = course_directory(config)
@@ -71,7 +76,9 @@ def grade_assignment(course_root: Path, assignment: str, students: list[str] | N
         gb.find_assignment(assignment)  # MissingEntry: run generate_assignment first
         jobs = [j for j in find_jobs(coursedir, assignment, students)
                 if force or not is_current(coursedir, j, gb) or summary.skipped.append(j.name)]
-        if jobs:
+        if jobs and run:
+            run(Batch(config, coursedir, gb, jobs, summary), progress)
+        elif jobs:
             _run_jobs(config, coursedir, gb, jobs, workers or os.cpu_count() or 1, summary,
                       progress)
     summary.seconds = time.perf_counter() - started
@@ -115,7 +122,7 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
             figures.install(table)
             try:
                 for done, (job, future) in enumerate(graded_in_turn(pool, helpers, jobs), start=1):
-                    _record(coursedir, gb, job, future, summary)
+                    _record(coursedir, gb, job, _outcome(future), summary)
                     if progress:
                         progress(summary.graded[-1] if summary.graded else "", done, len(jobs))
             finally:
@@ -130,12 +137,44 @@ def _freeze_at_exit() -> None:
     atexit.register(gc.freeze)
 
 
-def _record(coursedir, gb, job: Job, future: Future, summary: BatchSummary) -> None:
+@dataclass
+class Batch:
+    """One run of `dlmath grade` as another runner sees it: what to grade, where to record."""
+
+    config: Config
+    coursedir: CourseDirectory
+    gb: Gradebook
+    jobs: list[Job]
+    summary: BatchSummary
+
+    def record(self, job: Job, outcome: Graded | BaseException) -> None:
+        _record(self.coursedir, self.gb, job, outcome, self.summary)
+
+    def prepare(self, folder: Path) -> tuple[Path, Path]:
+        """The references and the instructor's figures, computed here, in `folder`."""
+        assignment, cache = self.jobs[0].assignment, folder / "references"
+        server = start_fork_server(self.config).ready()
+        record_figures(self.config, self.coursedir, assignment, server).dump(figures_file(cache))
+        warm_reference_cache(self.coursedir, assignment, cache)
+        return cache, figures_file(cache)
+
+
+RunJobs = Callable[[Batch, Callable[[str, int, int], None] | None], None]
+
+
+def _outcome(future: Future) -> Graded | BaseException:
     try:
-        graded = future.result()
-    except Exception as exc:  # a helper process died: report, keep going
-        summary.failed.append((job.name, f"worker failed: {type(exc).__name__}: {exc}"))
+        return future.result()
+    except Exception as exc:  # a helper process died: reported, the batch goes on
+        return exc
+
+
+def _record(coursedir, gb, job: Job, outcome: Graded | BaseException, summary: BatchSummary
+            ) -> None:
+    if isinstance(outcome, BaseException):
+        summary.failed.append((job.name, f"worker failed: {type(outcome).__name__}: {outcome}"))
         return
+    graded = outcome
     if graded.error:
         summary.failed.append((graded.job.name, graded.error))
         return

@@ -121,12 +121,22 @@ def _engine(db_url: str) -> sa.Engine:
     return sa.create_engine(db_url)
 
 
+_HOST_PRIVATE: set[str] = set()  # paths of this host no worker may see (protect_on_host)
+
+
+def protect_on_host(paths: list[str]) -> None:
+    """Add paths of this host that no worker may see, whatever the course (a cluster
+    worker's course bundle, its scratch space, its TLS key)."""
+    _HOST_PRIVATE.update(str(Path(p).resolve()) for p in paths)
+
+
 def course_paths(resources: dict) -> list[str]:
     """This course's private folders and gradebook: no worker may see them. nbgrader runs
     preprocessors from the course root."""
     root = Path.cwd()
     paths = [root / name for name in ("source", "submitted", "autograded", "feedback",
                                       "release", "gradebook.db", ".git")]
+    paths += [Path(p) for p in _HOST_PRIVATE]
     db_url = resources.get("nbgrader", {}).get("db_url", "")
     if db_url.startswith("sqlite:///"):
         paths.append(Path(db_url.removeprefix("sqlite:///")).resolve())

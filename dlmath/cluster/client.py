@@ -1,0 +1,108 @@
+"""`dlmath grade --scheduler`: the instructor's side of grading on a Dask cluster.
+
+This process makes the course bundle (references and figures computed once, here), hands
+it to every worker through the scheduler, sends each submission as a task keyed by its
+content, and stays the one writer of the gradebook: each result is written as it arrives,
+exactly as `dlmath grade` writes a local one. Dask does the rest: placing tasks, moving
+those of a worker that died to another, and giving up on a task that killed
+`distributed.scheduler.allowed-failures` workers (a poison submission: recorded as failed).
+A scheduler that goes away ends the run; every grade written so far stays, and the next run
+grades only what is missing (plan.is_current).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from distributed import Client, as_completed
+from distributed.scheduler import KilledWorker
+
+from dlmath.cluster.bundle import make_bundle
+from dlmath.cluster.security import client_security
+from dlmath.cluster.worker import PLUGIN, SealedGrading, Submission, grade_submission
+from dlmath.nbgrader.batch import Batch, RunJobs
+from dlmath.nbgrader.plan import Job
+from dlmath.nbgrader.sanitize import AssignmentSnapshot
+
+CONNECT_SECONDS = 20
+CREDENTIALS = ".dlmath-cluster"  # in the course directory: `dlmath cluster` makes them
+
+
+class ClusterError(RuntimeError):
+    pass
+
+
+def submission_of(job: Job) -> Submission:
+    files = {str(p.relative_to(job.submitted)): p.read_bytes()
+             for p in sorted(job.submitted.rglob("*")) if p.is_file()}
+    return Submission(job.student, job.assignment, job.digest, files)
+
+
+def on_cluster(scheduler: str, credentials: Path) -> RunJobs:
+    """The runner of `grade_assignment` that grades on the cluster at `scheduler`."""
+    def run(batch: Batch, progress: Callable[[str, int, int], None] | None) -> None:
+        grade_on_cluster(scheduler, credentials, batch, progress)
+    return run
+
+
+def grade_on_cluster(scheduler: str, credentials: Path, batch: Batch,
+                     progress: Callable[[str, int, int], None] | None = None) -> None:
+    """Grade the batch's jobs on the cluster at `scheduler`; record each result in this
+    process as it arrives."""
+    jobs = batch.jobs
+    snapshot = AssignmentSnapshot.load(batch.gb, jobs[0].assignment)
+    with tempfile.TemporaryDirectory(prefix="dlmath-bundle-") as tmp:
+        references, figures = batch.prepare(Path(tmp))
+        bundle = make_bundle(batch.coursedir, jobs[0].assignment, snapshot, references, figures)
+    with _connect(scheduler, credentials) as client:
+        _install(client, bundle)
+        sent = {client.submit(grade_submission, submission_of(job), bundle.digest,
+                              key=f"dlmath-grade-{job.digest[:32]}",  # one task group
+                              pure=False): job for job in jobs}
+        for done, future in enumerate(as_completed(sent, loop=client.loop), start=1):
+            job = sent[future]
+            batch.record(job, _outcome(future, job))
+            if progress:
+                workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+                progress(f"{job.name} ({workers} workers)", done, len(jobs))
+
+
+def _outcome(future, job: Job):
+    """The Graded, with this machine's Job (the worker's paths are not ours), or the
+    exception that stands for it."""
+    try:
+        graded = future.result()
+    except KilledWorker as exc:
+        return ClusterError(f"it killed {_tries()} workers in turn (a poison submission?): "
+                            f"{exc}")
+    except Exception as exc:  # the scheduler went away, or the task failed
+        return exc
+    graded.job = job
+    return graded
+
+
+def _tries() -> int:
+    import dask
+
+    return int(dask.config.get("distributed.scheduler.allowed-failures")) + 1
+
+
+def _connect(scheduler: str, credentials: Path) -> Client:
+    try:
+        return Client(scheduler, security=client_security(credentials),
+                      timeout=CONNECT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"could not reach the scheduler at {scheduler} with the "
+                           f"credentials in {credentials}: {exc}") from None
+
+
+def _install(client: Client, bundle) -> None:
+    """The bundle on every worker; a worker that cannot seal leaves the cluster."""
+    client.register_plugin(SealedGrading(bundle), name=PLUGIN)
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_SECONDS)  # those left: they seal
+    except TimeoutError:
+        raise ClusterError("no worker of the cluster can grade sealed (their logs say "
+                           "why)") from None
