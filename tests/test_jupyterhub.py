@@ -14,6 +14,7 @@ import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import nbformat
 import pytest
@@ -350,7 +351,27 @@ def test_4_feedback_reaches_each_student_alone(site, pages, expected):
         relative = reports[0].relative_to(site.user(role).home)
         page.goto(f"{site.server_url(role)}/files/{relative}")
         expect(page.get_by_text("linear_algebra").first).to_be_visible()
+        expect(page.locator("math").first).to_be_visible()  # typeset, with no MathJax
+        text = page.inner_text("body")
+        assert "$" not in text and "\\frac" not in text and "\\top" not in text
         shot(page, f"{role}-feedback")
+
+
+def test_4b_instructors_reach_the_class_report_and_students_do_not(site, pages):
+    """The report is a file of the course directory, served by the course service, which
+    only the formgrade group may access."""
+    done = site.run_as("grader", site.prefix / "venv" / "bin" / "dlmath", "report", ASSIGNMENT,
+                       "--course", site.course_root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    url = f"{site.service_url}/files/reports/{ASSIGNMENT}.html"
+    page = pages("inst")
+    page.goto(url, timeout=SLOW)
+    expect(page.get_by_text("How to read it").first).to_be_visible(timeout=SLOW)
+    shot(page, "instructor-class-report")
+    student = pages("ada")
+    student.goto(url, timeout=SLOW)
+    assert "How to read it" not in student.content()
+    shot(student, "ada-class-report-refused")
 
 
 def test_5_students_cannot_read_the_course_or_each_other(site):
@@ -427,10 +448,21 @@ def open_checked(page: Page, site: Site, role: str, answers: dict[str, str]) -> 
     fill_in(page, site, role, CHECKED_NOTEBOOK, answers, CHECKED)
 
 
+def _on_this_machine(url: str) -> bool:
+    """The hub's own addresses (each user's subdomain of localhost), or no address at all."""
+    host = urlparse(url).hostname or ""
+    return url.startswith(("data:", "blob:")) or host in ("localhost", "127.0.0.1") \
+        or host.endswith(".localhost")
+
+
 def test_7_a_student_checks_before_submitting(site, pages):
     page = assignments_panel(pages("ada"), site, "ada")
     fetch(page, CHECKED)
+    elsewhere: list[str] = []  # JupyterLab typesets the notebook's math itself
+    page.on("request", lambda r: None if _on_this_machine(r.url) else elsewhere.append(r.url))
     open_checked(page, site, "ada", {"log_softmax_solution": NO_SHIFT})
+    expect(page.locator(".jp-RenderedMarkdown mjx-container").first).to_be_visible(timeout=SLOW)
+    assert elsewhere == [], elsewhere
     # the first run also starts the kernel: not timed
     output, _ = run_cell(page, "from dlmath import check; check('log_softmax')")
     assert "log_softmax:" in output and "overflow encountered in exp" in output, output
