@@ -42,7 +42,8 @@ def mentions_shape(message: str, shape: tuple[int, ...]) -> bool:
 def normalize_choice(answer: Any) -> str:
     """'B', ' b ', '(b)', 'b)' all mean choice b."""
     if not isinstance(answer, str):
-        raise CheckFailed(f"expected a letter such as 'b' as a string, got {_short(answer)}")
+        raise CheckFailed(f"expected a letter such as 'b' as a string, got {_short(answer)}",
+                          "not a letter")
     return answer.strip().strip("()[].").strip().lower()
 
 
@@ -52,7 +53,8 @@ def normalize_choices(answer: Any) -> set[str]:
         return set(re.findall(r"[a-z]", answer.lower()))
     if isinstance(answer, (list, tuple, set, frozenset)):
         return {normalize_choice(a) for a in answer}
-    raise CheckFailed(f"expected letters such as ['a', 'c'], got {_short(answer)}")
+    raise CheckFailed(f"expected letters such as ['a', 'c'], got {_short(answer)}",
+                      "not letters")
 
 
 def normalize_shape(answer: Any) -> tuple[int, ...]:
@@ -63,7 +65,7 @@ def normalize_shape(answer: Any) -> tuple[int, ...]:
         return (answer,)
     if isinstance(answer, (tuple, list)) and all(_is_integral(a) for a in answer):
         return tuple(int(a) for a in answer)
-    raise CheckFailed(f"expected a shape such as (2, 3), got {_short(answer)}")
+    raise CheckFailed(f"expected a shape such as (2, 3), got {_short(answer)}", "not a shape")
 
 
 def _is_integral(value: Any) -> bool:
@@ -75,7 +77,7 @@ def normalize_number(answer: Any) -> float:
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, (int, float, np.number)):
-        raise CheckFailed(f"expected a number, got {_short(answer)}")
+        raise CheckFailed(f"expected a number, got {_short(answer)}", "not a number")
     try:
         return float(answer)
     except OverflowError:  # an integer beyond every float
@@ -89,7 +91,7 @@ def expect_answer(answer: Any, key: Any, kind: str, explanation: str) -> None:
     The explanation is shown either way: as a note when right, in the failure when wrong.
     """
     if answer is None:
-        raise CheckFailed("no answer given yet")
+        raise CheckFailed("no answer given yet", "no answer given")
     if kind == "choice":
         ok = normalize_choice(answer) == key
     elif kind == "choices":
@@ -101,7 +103,9 @@ def expect_answer(answer: Any, key: Any, kind: str, explanation: str) -> None:
     else:
         raise ValueError(f"unknown answer kind {kind!r}")
     if not ok:
-        raise CheckFailed(f"your answer {_short(answer)} is not right. {explanation}")
+        # the class report counts students by the wrong answer they gave
+        raise CheckFailed(f"your answer {_short(answer)} is not right. {explanation}",
+                          f"answered {_short(answer)}")
     note(explanation)
 
 

@@ -215,15 +215,16 @@ DIAGNOSIS_CHARS = 160
 def diagnosis_of(exc: AssertionError) -> str:
     """The mistake a failure names, in words the same for every student who made it (the
     class report counts students by it): what the raiser named, else the cause the message
-    gives after the last ': ' of its first line, its numbers masked; '' for a bare
+    gives after its last ': ' (before any arrays it shows), its numbers masked; '' for a bare
     mismatch, which names none."""
     if isinstance(exc, Mismatch):
         return ""
     named = getattr(exc, "diagnosis", "")
     if named:
         return named[:DIAGNOSIS_CHARS]
-    first = str(exc).strip().partition("\n")[0]
-    cause = first.rpartition(": ")[2] or first
+    said = re.split(r"\n(?:expected|got) ", str(exc).strip())[0]  # before any array dump
+    said = " ".join(said.split())  # a call's arguments may span lines
+    cause = said.rpartition(": ")[2] or said
     return NUMBER.sub("#", cause)[:DIAGNOSIS_CHARS]
 
 
