@@ -1,6 +1,7 @@
 """Benchmark autograding (issue 6): stock `nbgrader autograde`, sealed `nbgrader autograde`
 and `dlmath grade` on one synthetic class, timed in one run, with every cell's score checked
-equal across the three for every non-hostile submission.
+equal across the three for every non-hostile submission; and the floor they are measured
+against (issue 23): the same honest notebooks graded unsealed in this warm process.
 
     .venv/bin/python scripts/benchmark_grading.py                      # the full benchmark
     .venv/bin/python scripts/benchmark_grading.py --sizes 20 --stock-students 2 \\
@@ -23,6 +24,7 @@ from pathlib import Path
 from rich.console import Console
 
 from dlmath.sim.benchmark import (
+    FLOOR_STUDENTS,
     SEALED_STUDENTS,
     SIZES,
     STOCK_STUDENTS,
@@ -46,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--sealed-students", type=int, default=SEALED_STUDENTS,
                    help="students sealed autograde is timed on (default: %(default)s; "
                         "0 skips it)")
+    p.add_argument("--floor-students", type=int, default=FLOOR_STUDENTS,
+                   help="honest students graded unsealed in this process, the floor every "
+                        "path is measured against (default: %(default)s; 0 skips it)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes for `grade` (default: one per CPU)")
     p.add_argument("--assignment", action="append",
@@ -70,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"workdir: {workdir}")
         result = run_benchmark(workdir, args.assignment or released_assignments(), sizes,
                                args.stock_students, args.sealed_students, args.workers,
-                               args.seed, args.hostile_every, log=console.log)
+                               args.seed, args.hostile_every, log=console.log,
+                               floor_students=args.floor_students)
         print_report(result, console, command)
     return 1 if result.mismatches else 0
 

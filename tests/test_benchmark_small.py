@@ -1,13 +1,14 @@
 """The grading benchmark's correctness half, on a tiny class: stock `nbgrader autograde`,
-sealed `nbgrader autograde` and `dlmath grade` give every non-hostile submission the same
-score in every cell, and every submission a grade. Speed is the script's business, not CI's.
+sealed `nbgrader autograde`, `dlmath grade` and the floor (the honest notebooks graded
+unsealed in one warm process) give every non-hostile submission the same score in every
+cell, and every submission a grade. Speed is the script's business, not CI's.
 """
 
 import os
 
 import pytest
 
-from dlmath.sim.benchmark import grade_available, run_benchmark
+from dlmath.sim.benchmark import FLOOR, grade_available, run_benchmark
 from dlmath.sim.synthetic import plan_class
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -34,9 +35,10 @@ def test_the_class_is_varied_and_reproducible():
 
 
 def test_every_path_grades_every_submission(result):
-    labels = ["stock", "sealed"] + ([f"grade@{STUDENTS}"] if grade_available() else [])
+    labels = ["stock", "sealed", FLOOR] + ([f"grade@{STUDENTS}"] if grade_available() else [])
     assert [t.label for t in result.timings] == labels
-    assert all(t.notebooks == 2 * STUDENTS for t in result.timings)
+    assert all(t.notebooks == 2 * STUDENTS for t in result.timings if t.label != FLOOR)
+    assert result.floor.notebooks == 2 * (STUDENTS - 1)  # the honest ones, graded unsealed
     assert not result.missing
     assert not [p for t in result.timings for p in t.problems]
 

@@ -47,6 +47,7 @@ from dlmath.sim.synthetic import SyntheticStudent, build_class
 SIZES = (50, 100, 200)
 STOCK_STUDENTS = 10
 SEALED_STUDENTS = 20
+FLOOR_STUDENTS = 20  # honest students graded unsealed in the benchmark's process (issue 23)
 SEALED_EXECUTE = "dlmath.nbgrader.sealed_execute.SealedExecute"
 SAMPLE_SECONDS = 0.2
 # nbgrader's log lines with milliseconds, so each notebook's time can be read off them.
@@ -57,6 +58,7 @@ SANITIZING = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \[AutogradeAp
 # Targets of issue 6, on a 2-core machine.
 THROUGHPUT_RATIO = 25.0
 MEDIAN_SECONDS = 0.1
+FLOOR_RATIO = 2.0  # dlmath grade's median within this multiple of the floor's (issue 23)
 PEAK_BYTES = 2 * 10**9
 LINEAR_SLACK = 1.25  # the marginal cost per notebook may grow this much from the first step
 
@@ -129,6 +131,10 @@ class BenchmarkResult:
     @property
     def stock(self) -> Timing | None:
         return next((t for t in self.timings if t.label == "stock"), None)
+
+    @property
+    def floor(self) -> Timing | None:
+        return next((t for t in self.timings if t.label == FLOOR), None)
 
     @property
     def grades(self) -> list[Timing]:
@@ -371,6 +377,34 @@ def time_grade(course: Course, assignments: list[str], label: str, sampler: Proc
                   sampled=False, scores=read_scores(course), problems=problems)
 
 
+FLOOR = "floor (unsealed, warm)"
+
+
+def time_floor(course: Course, assignments: list[str], sampler: ProcessSampler,
+               students: list[str]) -> Timing:
+    """The floor every path is measured against: the same notebooks graded by `dlmath check
+    --unsealed` in this one warm process, references cached (a first pass, not timed, warms
+    them): the student's code and the checks, and nothing else. Only honest students: their
+    code runs here, unconfined."""
+    from dlmath.check import check_notebook
+
+    paths = [(a, p) for a in assignments for s in students
+             for p in sorted((course.root / "submitted" / s / a).glob("*.ipynb"))]
+    for assignment, path in paths:
+        check_notebook(path, assignment, sealed=False)
+    per_notebook: list[float] = []
+    scores: Scores = {}
+    with measuring(sampler) as window:
+        for assignment, path in paths:
+            started = time.perf_counter()
+            report = check_notebook(path, assignment, sealed=False)
+            per_notebook.append(time.perf_counter() - started)
+            for grade_id, score in report.by_cell().items():
+                scores[(path.parent.parent.name, assignment, path.stem, grade_id)] = score
+    return Timing(FLOOR, students, len(per_notebook), window, per_notebook,
+                  "check_notebook per notebook, second pass", sampled=False, scores=scores)
+
+
 def _notebook_count(course: Course, assignment: str) -> int:
     return len(list((course.root / "release" / assignment).glob("*.ipynb")))
 
@@ -465,7 +499,7 @@ def _show(value: float | None) -> str:
 def run_benchmark(workdir: Path, assignments: list[str], sizes: tuple[int, ...] = SIZES,
                   stock_students: int = STOCK_STUDENTS, sealed_students: int = SEALED_STUDENTS,
                   workers: int | None = None, seed: int = 0, hostile_every: int = 50,
-                  log=print) -> BenchmarkResult:
+                  log=print, floor_students: int = FLOOR_STUDENTS) -> BenchmarkResult:
     """Build the class once, then time every path on its own copy of the course."""
     workdir = Path(workdir)
     prepare_environment(workdir)
@@ -484,6 +518,10 @@ def run_benchmark(workdir: Path, assignments: list[str], sizes: tuple[int, ...] 
             if count:
                 timings.append(_run_autograde(template, workdir, assignments, label, sealed,
                                               ids[:count], sampler, log))
+        honest = [s.id for s in students if not s.hostile][:floor_students]
+        if honest:
+            log(f"floor: {len(honest)} students graded unsealed in this process ...")
+            timings.append(time_floor(template, assignments, sampler, honest))
         for size in sizes if grade_available() else ():
             timings.append(_run_grade(template, workdir, assignments, size, ids[:size],
                                       workers, sampler, log))
@@ -548,6 +586,11 @@ def targets(result: BenchmarkResult) -> list[Target]:
                                 f"{ratio:.1f} x", ratio >= THROUGHPUT_RATIO))
         found.append(Target(f"grade median < {MEDIAN_SECONDS:g} s of grading work per notebook",
                             f"{largest.median:.3f} s", largest.median < MEDIAN_SECONDS))
+        floor = result.floor
+        if floor and floor.median:
+            above = largest.median / floor.median
+            found.append(Target(f"grade median within {FLOOR_RATIO:g} x the floor's",
+                                f"{above:.1f} x ({floor.median:.3f} s)", above <= FLOOR_RATIO))
     found.append(Target(f"peak memory < {PEAK_BYTES / 1e9:g} GB for the whole run",
                         f"{result.peak_bytes / 1e9:.2f} GB", result.peak_bytes < PEAK_BYTES))
     if len(grades) >= 3:
@@ -570,15 +613,16 @@ def marginal_seconds(grades: list[Timing]) -> list[float]:
 def report_table(result: BenchmarkResult) -> Table:
     table = Table(title="Grading speed: one synthetic class, one run", title_justify="left")
     for name in ("path", "students", "notebooks", "wall s", "notebooks/s", "median s/nb",
-                 "p95 s/nb", "peak memory", "vs stock", "others' CPU"):
+                 "p95 s/nb", "peak memory", "vs stock", "median vs floor", "others' CPU"):
         table.add_column(name, justify="left" if name == "path" else "right", no_wrap=True)
-    stock = result.stock
+    stock, floor = result.stock, result.floor
     for t in result.timings:
         ratio = f"{t.throughput / stock.throughput:.1f} x" if stock and stock.throughput else "-"
+        above = f"{t.median / floor.median:.1f} x" if floor and floor.median else "-"
         table.add_row(t.label + (" (sampled)" if t.sampled else ""), str(len(t.students)),
                       str(t.notebooks), f"{t.wall:.1f}", f"{t.throughput:.2f}",
                       f"{t.median:.3f}", f"{t.p95:.3f}", _gb(t.window.peak_bytes), ratio,
-                      f"{t.window.others_cpu:.0%}")
+                      above, f"{t.window.others_cpu:.0%}")
     return table
 
 
