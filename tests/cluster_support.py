@@ -46,6 +46,10 @@ class Cluster:
                 found += [p for p in nanny.children() if "spawn_main" in " ".join(p.cmdline())]
         return found
 
+    def scheduler(self) -> psutil.Process:
+        return next(p for p in psutil.Process(self.process.pid).children()
+                    if "scheduler" in p.cmdline())
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:

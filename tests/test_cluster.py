@@ -132,3 +132,38 @@ def test_a_client_without_the_credentials_is_refused(cluster, tmp_path):
     with pytest.raises((OSError, TimeoutError)):
         Client(cluster.address, security=client_security(other), timeout=5,
                set_as_default=False)
+
+
+def test_a_scheduler_that_goes_away_keeps_every_grade_written(here, tmp_path):
+    """Its own cluster, whose scheduler is killed mid-run: the run ends, what it wrote
+    stays, and the next run, on a new cluster, grades only the rest."""
+    course = make_course(tmp_path / "course")
+    doomed = Cluster(tmp_path / "doomed")
+    markers = lambda: list((course.root / "autograded").glob(f"*/{ASSIGNMENT}/{MARKER}"))  # noqa: E731
+    try:
+        grading = subprocess.Popen([sys.executable, "-m", "dlmath.cli", "grade", ASSIGNMENT,
+                                    "--scheduler", doomed.address, "--credentials",
+                                    str(doomed.credentials)], cwd=course.root,
+                                   env=course.env(), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 300
+        while not markers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        doomed.scheduler().send_signal(signal.SIGKILL)
+        out, _ = grading.communicate(timeout=300)  # it ends, saying what it could not grade
+    finally:
+        doomed.stop()
+    written = {m.parent.parent.name for m in markers()}
+    assert grading.returncode != 0 and 0 < len(written) < len(STUDENTS), out
+    kept = {k: v for k, v in gradebook_state(course).items() if k[0] in written}
+    assert kept == {k: v for k, v in gradebook_state(here).items() if k[0] in written}
+    second = Cluster(tmp_path / "second")
+    try:
+        done = grade_on(second, course)
+    finally:
+        second.stop()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"graded {len(STUDENTS) - len(written)} submissions" in done.stdout
+    assert f"skipped {len(written)} unchanged" in done.stdout
+    assert gradebook_state(course) == gradebook_state(here)
+    assert cases_state(course) == cases_state(here)

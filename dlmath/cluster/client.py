@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 from distributed import Client, as_completed
@@ -77,6 +78,9 @@ def _outcome(future, job: Job):
     except KilledWorker as exc:
         return ClusterError(f"it killed {_tries()} workers in turn (a poison submission?): "
                             f"{exc}")
+    except CancelledError:
+        return ClusterError("the cluster lost it (did its scheduler stop?): the next run "
+                            "grades it")
     except Exception as exc:  # the scheduler went away, or the task failed
         return exc
     graded.job = job
