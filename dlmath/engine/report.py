@@ -6,12 +6,14 @@ for students and the messages of the checks.
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 
 from dlmath.engine.results import ExerciseResult
 
 PASS, FAIL = "✔", "✘"
 FULL_FAILURES = 4  # failures shown with their whole message; the rest by title
+DUMPS = ("expected ", "got ")  # where a message turns from the cause to the arrays compared
 
 
 def format_points(value: float) -> str:
@@ -39,6 +41,15 @@ def first_message(result: ExerciseResult) -> str:
     """What the student reads first about this exercise: the first failure shown in full."""
     shown = _first_of_each_group(failures(result))
     return shown[0].message if shown else ""
+
+
+def cause_of(message: str) -> str:
+    """A check's message up to the arrays it goes on to show: a summary or a diagnosis
+    wants the cause only, the arrays are left for the cell below. A message that opens
+    with 'expected …' keeps that line, its cause."""
+    lines = message.splitlines()
+    cause = list(itertools.takewhile(lambda line: not line.startswith(DUMPS), lines))
+    return "\n".join(cause or lines[:1])
 
 
 def render(result: ExerciseResult) -> str:

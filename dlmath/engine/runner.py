@@ -23,6 +23,7 @@ from dlmath.course import autograders_dir, import_path, seed_offset
 from dlmath.engine import inputs
 from dlmath.engine.errors import CheckFailed, Mismatch, StudentTimeout
 from dlmath.engine.forbidden import Forbidden
+from dlmath.engine.report import cause_of
 from dlmath.engine.results import CaseResult, ExerciseResult, score_cases, take_notes
 from dlmath.engine.student import Student
 
@@ -222,8 +223,7 @@ def diagnosis_of(exc: AssertionError) -> str:
     named = getattr(exc, "diagnosis", "")
     if named:
         return named[:DIAGNOSIS_CHARS]
-    said = re.split(r"\n(?:expected|got) ", str(exc).strip())[0]  # before any array dump
-    said = " ".join(said.split())  # a call's arguments may span lines
+    said = " ".join(cause_of(str(exc).strip()).split())  # a call's arguments may span lines
     cause = said.rpartition(": ")[2] or said
     return NUMBER.sub("#", cause)[:DIAGNOSIS_CHARS]
 

@@ -3,12 +3,11 @@ every score named (the page itself is `feedback_page.py` and its template)."""
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from nbconvert.preprocessors import Preprocessor
 
-from dlmath.engine.report import format_points
+from dlmath.engine.report import cause_of, format_points
 from dlmath.nbgrader.roster import full_name
 from dlmath.notebooks import NotebookError, graded_cell, is_graded_test, nbgrader
 
@@ -41,7 +40,6 @@ class HideGraderInternals(Preprocessor):
 
 
 FIRST_DIAGNOSIS_CHARS = 400  # the summary shows the start; the cell below has it whole
-DUMPS = ("expected ", "got ")  # where a message turns from the cause to the arrays compared
 
 
 def exercise_name(exercise_id: str) -> str:
@@ -51,10 +49,7 @@ def exercise_name(exercise_id: str) -> str:
 
 def first_diagnosis(cell) -> str:
     """The first failure's message, as SealedExecute wrote it beside the cell's report."""
-    text = str(cell.get("metadata", {}).get("dlmath", {}).get("first_diagnosis", ""))
-    lines = text.splitlines()
-    cause = list(itertools.takewhile(lambda line: not line.startswith(DUMPS), lines))
-    text = "\n".join(cause or lines[:1])
+    text = cause_of(str(cell.get("metadata", {}).get("dlmath", {}).get("first_diagnosis", "")))
     return text if len(text) <= FIRST_DIAGNOSIS_CHARS else text[:FIRST_DIAGNOSIS_CHARS] + " …"
 
 
