@@ -12,7 +12,9 @@ grades only what is missing (plan.is_current).
 
 from __future__ import annotations
 
+import math
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError
 from pathlib import Path
@@ -29,6 +31,7 @@ from dlmath.nbgrader.sanitize import AssignmentSnapshot
 
 CONNECT_SECONDS = 20
 CREDENTIALS = ".dlmath-cluster"  # in the course directory: `dlmath cluster` makes them
+WORKERS_EVERY = 1.0  # seconds between asking the scheduler how many workers it has
 
 
 class ClusterError(RuntimeError):
@@ -62,12 +65,27 @@ def grade_on_cluster(scheduler: str, credentials: Path, batch: Batch,
         sent = {client.submit(grade_submission, submission_of(job), bundle.digest,
                               key=f"dlmath-grade-{job.digest[:32]}",  # one task group
                               pure=False): job for job in jobs}
+        workers = _Workers(client)
         for done, future in enumerate(as_completed(sent, loop=client.loop), start=1):
             job = sent[future]
             batch.record(job, _outcome(future, job))
             if progress:
-                workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
-                progress(f"{job.name} ({workers} workers)", done, len(jobs))
+                count = workers.count(fresh=done == len(jobs))  # the last line: as it ends
+                progress(f"{job.name} ({count} workers)", done, len(jobs))
+
+
+class _Workers:
+    """How many workers the scheduler has, asked at most once a `WORKERS_EVERY`: a round
+    trip to the scheduler for each result would slow recording a large class."""
+
+    def __init__(self, client: Client):
+        self.client, self.last, self.asked = client, 0, -math.inf
+
+    def count(self, fresh: bool = False) -> int:
+        if fresh or time.monotonic() - self.asked >= WORKERS_EVERY:
+            self.last = len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
+            self.asked = time.monotonic()
+        return self.last
 
 
 def _outcome(future, job: Job):
