@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from dlmath.cluster.client import on_cluster, submission_of
+from dlmath.cluster.local import launch_cluster
 from dlmath.cluster.security import client_security
 from dlmath.nbgrader.batch import grade_assignment
 from dlmath.nbgrader.course import Course
@@ -30,17 +30,12 @@ from dlmath.sim.synthetic import build_class
 
 def start_cluster(workers: int, folder: Path) -> tuple[subprocess.Popen, str, Path]:
     credentials = folder / f"credentials-{workers}"
-    log = folder / f"cluster-{workers}.log"
-    process = subprocess.Popen([sys.executable, "-m", "dlmath.cli", "cluster", "--workers",
-                                str(workers), "--credentials", str(credentials)],
-                               stdout=open(log, "w"), stderr=subprocess.STDOUT, cwd=folder)
-    while True:
-        lines = log.read_text().splitlines()
-        if lines and lines[-1].startswith("tls://"):
-            return process, lines[-1], credentials
-        if process.poll() is not None:
-            raise SystemExit(log.read_text())
-        time.sleep(0.2)
+    try:
+        process, address = launch_cluster(workers, folder, credentials,
+                                          folder / f"cluster-{workers}.log")
+    except RuntimeError as exc:  # its log says why
+        raise SystemExit(str(exc)) from None
+    return process, address, credentials
 
 
 def noop(submission) -> int:

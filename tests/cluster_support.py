@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import psutil
+
+from dlmath.cluster.local import launch_cluster
 
 WORKERS = 2
 MEMORY_LIMIT = "900MiB"  # per worker: a poison notebook goes past it, a real one never
@@ -20,23 +20,8 @@ class Cluster:
         folder.mkdir(parents=True, exist_ok=True)
         self.credentials = folder / "credentials"
         self.log = folder / "cluster.log"
-        with open(self.log, "w") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "dlmath.cli", "cluster", "--workers", str(WORKERS),
-                 "--credentials", str(self.credentials), "--memory-limit", MEMORY_LIMIT],
-                cwd=folder, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, env=env)
-        self.address = self._address()
-
-    def _address(self) -> str:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            lines = self.log.read_text().splitlines()
-            if lines and lines[-1].startswith("tls://"):
-                return lines[-1]
-            assert self.process.poll() is None, self.log.read_text()
-            time.sleep(0.2)
-        raise AssertionError(f"no address printed:\n{self.log.read_text()}")
+        self.process, self.address = launch_cluster(WORKERS, folder, self.credentials,
+                                                    self.log, MEMORY_LIMIT, env)
 
     def worker_processes(self) -> list[psutil.Process]:
         """The Dask worker processes (each a child of a `dask worker` nanny)."""

@@ -3,7 +3,8 @@
 The real programs: one `dask scheduler` and N `dask worker` processes (each with its nanny,
 which restarts a worker that dies), on loopback only, speaking mutual TLS with credentials
 made for this cluster. Once every worker is connected, the scheduler's address is the last
-line printed; SIGTERM or Ctrl-C stops them all, and so does this process dying.
+line printed; SIGTERM or Ctrl-C stops them all, and so does this process dying. Tests and
+benchmarks run the command itself in a child process (`launch_cluster`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from dlmath.cluster.security import client_security, make_credentials, tls_arguments
 
 START_SECONDS = 120
+ADDRESS_SECONDS = 180  # for `dlmath cluster` in a child: its scheduler, then its workers
 
 
 def dask_command(*args: str) -> list[str]:
@@ -125,3 +127,33 @@ def _stop(processes: list[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def launch_cluster(workers: int, folder: Path, credentials: Path, log: Path,
+                   memory_limit: str | None = None, env: dict[str, str] | None = None
+                   ) -> tuple[subprocess.Popen, str]:
+    """`dlmath cluster` as a child process, the command an instructor runs, for tests and
+    benchmarks: run in `folder`, its output in `log`, in a session of its own (a caller
+    can end it whole). Returns it and the scheduler's address, once every worker is
+    connected."""
+    memory = ["--memory-limit", memory_limit] if memory_limit else []
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dlmath.cli", "cluster", "--workers", str(workers),
+             "--credentials", str(credentials), *memory], cwd=folder, stdout=out,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            env=env)
+    return process, _printed_address(process, log)
+
+
+def _printed_address(process: subprocess.Popen, log: Path) -> str:
+    """The last line `dlmath cluster` prints once every worker is connected."""
+    deadline = time.monotonic() + ADDRESS_SECONDS
+    while time.monotonic() < deadline:
+        lines = log.read_text().splitlines()
+        if lines and lines[-1].startswith("tls://"):
+            return lines[-1]
+        if process.poll() is not None:
+            raise RuntimeError(f"`dlmath cluster` stopped:\n{log.read_text()}")
+        time.sleep(0.2)
+    raise RuntimeError(f"no address printed:\n{log.read_text()}")
