@@ -11,27 +11,31 @@ c.OverwriteCells.add_missing_cells = True
 
 # Before nbgrader's own sanitize steps, every string of a submitted notebook is made valid
 # text: its JSON can spell a lone surrogate, which no notebook writer can write back.
+# nbgrader's steps that read the gradebook do so once per run, not once per notebook, and
+# the metadata check compiles its schema once (dlmath/nbgrader/sanitize.py): nbgrader's own
+# code, run against what the gradebook held when the run began.
 c.Autograde.sanitize_preprocessors = [
     "dlmath.nbgrader.sanitize.ValidText",
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
-    "nbgrader.preprocessors.OverwriteKernelspec",
-    "nbgrader.preprocessors.OverwriteCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "dlmath.nbgrader.sanitize.SnapshotOverwriteKernelspec",
+    "dlmath.nbgrader.sanitize.SnapshotOverwriteCells",
+    "dlmath.nbgrader.sanitize.RememberingCheckCellMetadata",
 ]
 
 # Submissions are graded sealed: student cells run in a confined worker process, and each
 # graded cell is graded here, outside it (dlmath/nbgrader/sealed_execute.py). This list is
-# nbgrader's own with SealedExecute in the place of Execute.
+# nbgrader's own with SealedExecute in the place of Execute, and SaveGrades in the place of
+# SaveAutoGrades and AssignLatePenalties: the same rows (and each graded case, for the class
+# report) in one transaction per notebook (dlmath/nbgrader/record.py). Late-submission
+# plugins are configured as ever, as c.AssignLatePenalties.plugin_class.
 c.Autograde.autograde_preprocessors = [
     "dlmath.nbgrader.sealed_execute.SealedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "dlmath.nbgrader.sealed_execute.SaveCases",  # each case, for the class report
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "dlmath.nbgrader.record.SaveGrades",
+    "dlmath.nbgrader.sanitize.RememberingCheckCellMetadata",
 ]
 # The worker's limits (defaults in dlmath/sealed/limits.py), for example:
 c.SealedExecute.call_seconds = 5  # each call of a student function

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import AssignLatePenalties
 from traitlets.config import Config
 
 from dlmath.gradebook import upgrade
@@ -120,9 +121,10 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
             wait_for_references(warmed, coursedir, assignment, cache)
             start_worker(config, None, snapshot)  # this process has the references already
             figures.install(table)
+            penalties = late_penalties(config)
             try:
                 for done, (job, future) in enumerate(graded_in_turn(pool, helpers, jobs), start=1):
-                    _record(coursedir, gb, job, _outcome(future), summary)
+                    _record(coursedir, gb, job, _outcome(future), summary, penalties)
                     if progress:
                         progress(summary.graded[-1] if summary.graded else "", done, len(jobs))
             finally:
@@ -148,7 +150,11 @@ class Batch:
     summary: BatchSummary
 
     def record(self, job: Job, outcome: Graded | BaseException) -> None:
-        _record(self.coursedir, self.gb, job, outcome, self.summary)
+        _record(self.coursedir, self.gb, job, outcome, self.summary, self.penalties)
+
+    @functools.cached_property
+    def penalties(self) -> AssignLatePenalties:
+        return late_penalties(self.config)
 
     def prepare(self, folder: Path) -> tuple[Path, Path]:
         """The references and the instructor's figures, computed here, in `folder`."""
@@ -169,8 +175,15 @@ def _outcome(future: Future) -> Graded | BaseException:
         return exc
 
 
-def _record(coursedir, gb, job: Job, outcome: Graded | BaseException, summary: BatchSummary
-            ) -> None:
+def late_penalties(config: Config) -> AssignLatePenalties:
+    """nbgrader's AssignLatePenalties as the course configures it (its plugin)."""
+    penalties = AssignLatePenalties(config=config)
+    penalties.init_plugin()
+    return penalties
+
+
+def _record(coursedir, gb, job: Job, outcome: Graded | BaseException, summary: BatchSummary,
+            penalties: AssignLatePenalties) -> None:
     if isinstance(outcome, BaseException):
         summary.failed.append((job.name, f"worker failed: {type(outcome).__name__}: {outcome}"))
         return
@@ -179,7 +192,7 @@ def _record(coursedir, gb, job: Job, outcome: Graded | BaseException, summary: B
         summary.failed.append((graded.job.name, graded.error))
         return
     try:
-        write_submission(coursedir, gb, graded)
+        write_submission(coursedir, gb, graded, penalties)
     except Exception as exc:
         gb.db.rollback()
         summary.failed.append((graded.job.name, f"could not save: {type(exc).__name__}: {exc}"))

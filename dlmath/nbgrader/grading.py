@@ -45,9 +45,8 @@ from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
 from dlmath.nbgrader.plan import Job, course_directory, stage_files
-from dlmath.nbgrader.record import Graded, autogrades, notebook_text
+from dlmath.nbgrader.record import Graded, SaveGrades, autogrades, notebook_text
 from dlmath.nbgrader.sanitize import AssignmentSnapshot, ValidText, batch_preprocessor
-from dlmath.nbgrader.sealed_execute import SaveCases
 from dlmath.notebooks import NotebookError, parse_graded_cell
 from dlmath.sealed import figures
 from dlmath.sealed.figures import FigureTable
@@ -56,7 +55,7 @@ SANITIZE = (ValidText, ClearOutput, DeduplicateIds, OverwriteKernelspec, Overwri
             CheckCellMetadata)  # as c.Autograde.sanitize_preprocessors in nbgrader_config.py
 
 
-WRITES_GRADEBOOK = (SaveAutoGrades, SaveCases, AssignLatePenalties)  # by record.py, at once
+WRITES_GRADEBOOK = (SaveAutoGrades, SaveGrades, AssignLatePenalties)  # by record.py, at once
 
 
 _worker: dict[str, Any] = {}

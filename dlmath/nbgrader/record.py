@@ -1,7 +1,9 @@
-"""`dlmath grade`, writing: the autograded folder and the gradebook rows of one graded
-submission, exactly as `nbgrader autograde` leaves them. Only the batch's own process
-writes: the folder (built beside the old one, then swapped in), then every grade in one
-transaction, then the marker that lets the next run skip the unchanged submission.
+"""Writing grades. `dlmath grade` writes the autograded folder and the gradebook rows of one
+graded submission, exactly as `nbgrader autograde` leaves them: only the batch's own
+process writes, the folder (built beside the old one, then swapped in), then every grade in
+one transaction, then the marker that lets the next run skip the unchanged submission.
+`nbgrader autograde` writes each notebook's rows with `SaveGrades` (nbgrader_config.py), the
+same code, one transaction per notebook where nbgrader's own steps commit every cell.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import nbformat
 from nbgrader import utils
 from nbgrader.api import BaseCell, Comment, Grade, Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.plugins import LateSubmissionPlugin
+from nbgrader.preprocessors import AssignLatePenalties
 
-from dlmath.gradebook import replace_graded
+from dlmath.gradebook import replace_graded, upgrade
 from dlmath.nbgrader.plan import MARKER, Job, autograded_folder, stage_files
 from dlmath.nbgrader.roster import give_a_name
 
@@ -65,8 +67,10 @@ def autogrades(nb) -> Autogrades:
     return found
 
 
-def write_submission(coursedir: CourseDirectory, gb: Gradebook, graded: Graded) -> None:
-    """Files first, then every grade in one transaction, then the marker."""
+def write_submission(coursedir: CourseDirectory, gb: Gradebook, graded: Graded,
+                     penalties: AssignLatePenalties | None = None) -> None:
+    """Files first, then every grade in one transaction, then the marker. `penalties`: the
+    course's late-submission plugin (its config), else nbgrader's default."""
     job = graded.job
     folder = autograded_folder(coursedir, job)
     _replace_folder(coursedir, job, folder, graded.notebooks)
@@ -80,9 +84,10 @@ def write_submission(coursedir: CourseDirectory, gb: Gradebook, graded: Graded) 
             for grade in notebook.grades:
                 grade.auto_score, grade.needs_manual_grade = 0, False
         else:
-            _save_autogrades(gb, job, notebook, found)
+            _save_autogrades(gb, notebook, found, job.assignment, job.student)
     gb.db.flush()
-    _assign_late_penalties(gb, submission)
+    for notebook in submission.notebooks:
+        _assign_late_penalty(penalties or _default_penalties(), submission, notebook)
     _save_cases(gb, graded, [notebook.name for notebook in submission.notebooks])
     gb.db.commit()
     (folder / MARKER).write_text(json.dumps({"digest": job.digest}))
@@ -98,17 +103,44 @@ def _save_cases(gb: Gradebook, graded: Graded, notebooks: list[str]) -> None:
                        graded.cases.get(name, []), now)
 
 
-def _save_autogrades(gb: Gradebook, job: Job, notebook, found: Autogrades) -> None:
+class SaveGrades(AssignLatePenalties):
+    """`nbgrader autograde`'s writing step (nbgrader_config.py): what nbgrader's SaveAutoGrades
+    and AssignLatePenalties write for one notebook (the same rows, the late-submission plugin
+    configured as for AssignLatePenalties), and its graded cases for the class report
+    (dlmath_cases), in one transaction; a student autograde added without a name gets one
+    (roster.give_a_name)."""
+
+    def preprocess(self, nb, resources):
+        ids = resources["nbgrader"]
+        upgrade(ids["db_url"])  # the project's tables: once per process
+        self.init_plugin()
+        with Gradebook(ids["db_url"]) as gb:
+            give_a_name(gb.find_student(ids["student"]))
+            submission = gb.find_submission(ids["assignment"], ids["student"])
+            notebook = gb.find_submission_notebook(ids["notebook"], ids["assignment"],
+                                                   ids["student"])
+            _save_autogrades(gb, notebook, autogrades(nb), ids["assignment"], ids["student"])
+            gb.db.flush()
+            _assign_late_penalty(self, submission, notebook)
+            replace_graded(gb.db, ids["student"], ids["assignment"], ids["notebook"],
+                           resources.get("dlmath", {}).get("cases", []), datetime.now(UTC))
+            gb.db.commit()
+        return nb, resources
+
+
+def _save_autogrades(gb: Gradebook, notebook, found: Autogrades, assignment: str,
+                     student: str) -> None:
     """What SaveAutoGrades writes, with one query for the notebook's grades and one for its
     comments instead of one per cell."""
     grades = _by_cell_name(gb, Grade, notebook)
     comments = _by_cell_name(gb, Comment, notebook)
+    where = f"{assignment}/{notebook.name}/{{}} for {student}"
     for name, score in found.scores.items():
-        grade = _row(grades, name, "grade", job, notebook)
+        grade = _row(grades, name, "grade", where)
         grade.auto_score = score
         grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
     for name, text in found.comments.items():
-        _row(comments, name, "comment", job, notebook).auto_comment = text
+        _row(comments, name, "comment", where).auto_comment = text
 
 
 def _by_cell_name(gb: Gradebook, model: Any, notebook) -> dict[str, Any]:
@@ -120,23 +152,27 @@ def _by_cell_name(gb: Gradebook, model: Any, notebook) -> dict[str, Any]:
     return {name: row for row, name, kind in sorted(rows, key=lambda r: r[2] != "TaskCell")}
 
 
-def _row(rows: dict[str, Any], name: str, kind: str, job: Job, notebook) -> Any:
+def _row(rows: dict[str, Any], name: str, kind: str, where: str) -> Any:
     if name not in rows:
-        raise MissingEntry(f"No such {kind}: {job.assignment}/{notebook.name}/{name} for "
-                           f"{job.student}")
+        raise MissingEntry(f"No such {kind}: {where.format(name)}")
     return rows[name]
 
 
-def _assign_late_penalties(gb: Gradebook, submission) -> None:
-    """nbgrader's AssignLatePenalties with its default plugin, for every notebook."""
-    plugin = LateSubmissionPlugin()
-    for notebook in submission.notebooks:
-        notebook.late_submission_penalty = None
-        if submission.total_seconds_late > 0:
-            penalty = plugin.late_submission_penalty(submission.student.id, notebook.score,
-                                                     submission.total_seconds_late)
-            if penalty is not None:
-                notebook.late_submission_penalty = min(max(penalty, 0), notebook.score)
+def _default_penalties() -> AssignLatePenalties:
+    penalties = AssignLatePenalties()
+    penalties.init_plugin()
+    return penalties
+
+
+def _assign_late_penalty(penalties: AssignLatePenalties, submission, notebook) -> None:
+    """nbgrader's AssignLatePenalties for one notebook (its grades flushed: the score the
+    plugin reads is the new one)."""
+    notebook.late_submission_penalty = None
+    if submission.total_seconds_late > 0:
+        penalty = penalties.plugin_inst.late_submission_penalty(
+            submission.student.id, notebook.score, submission.total_seconds_late)
+        if penalty is not None:
+            notebook.late_submission_penalty = penalties._check_late_penalty(notebook, penalty)
 
 
 def _replace_folder(coursedir: CourseDirectory, job: Job, folder: Path,

@@ -1,11 +1,13 @@
-"""nbgrader's sanitize steps for a batch: the same code, without a gradebook per notebook;
-and ValidText, the step before them, in both paths.
+"""nbgrader's sanitize steps, without a gradebook per notebook; and ValidText, the step
+before them, in both paths.
 
-`nbgrader autograde` opens the gradebook in OverwriteKernelspec and OverwriteCells for every
-notebook and checks every cell's metadata against a JSON schema it recompiles each time.
-For `dlmath grade`, what those steps need of the gradebook is read once per batch
-(`AssignmentSnapshot`), and every grading process runs nbgrader's own preprocessors against
-it, so a notebook comes out exactly as nbgrader would leave it.
+nbgrader's own OverwriteKernelspec and OverwriteCells open the gradebook for every notebook,
+and its CheckCellMetadata checks every cell against a JSON schema it recompiles each time.
+Here what those steps need of the gradebook is read once (`AssignmentSnapshot`): once per
+batch by `dlmath grade`, handed to every grading process; once per run by `nbgrader
+autograde` (nbgrader_config.py names the classes below), kept with the run's exporter.
+nbgrader's own preprocessor code runs against it, so a notebook comes out exactly as
+nbgrader would leave it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import traceback
+import weakref
 from dataclasses import dataclass
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -115,16 +118,35 @@ class AssignmentSnapshot:
         return found[0]
 
 
-class SnapshotOverwriteKernelspec(OverwriteKernelspec):
-    """nbgrader's OverwriteKernelspec, reading the kernelspec from the snapshot."""
+_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # exporter -> snapshots
 
-    def __init__(self, snapshot: AssignmentSnapshot, **kwargs):
+
+def run_snapshot(preprocessor, resources: dict) -> AssignmentSnapshot:
+    """The snapshot of this notebook's assignment, read once per `nbgrader autograde` run.
+    nbgrader makes one exporter per run, the parent of the run's preprocessors (made anew
+    for every notebook), and the source cells do not change while it runs; the formgrader's
+    next Autograde makes a new exporter, and so reads the gradebook again."""
+    ids = resources["nbgrader"]
+    key = (ids["db_url"], ids["assignment"])
+    per_run = _RUNS.setdefault(preprocessor.parent, {}) if preprocessor.parent else {}
+    if key not in per_run:
+        with Gradebook(ids["db_url"]) as gb:
+            per_run[key] = AssignmentSnapshot.load(gb, ids["assignment"])
+    return per_run[key]
+
+
+class SnapshotOverwriteKernelspec(OverwriteKernelspec):
+    """nbgrader's OverwriteKernelspec, reading the kernelspec from the snapshot (the
+    batch's, else the run's)."""
+
+    def __init__(self, snapshot: AssignmentSnapshot | None = None, **kwargs):
         super().__init__(**kwargs)
         self.snapshot = snapshot
 
     def preprocess(self, nb, resources):
         ids = resources["nbgrader"]
-        kernelspec = self.snapshot.find_notebook(ids["notebook"], ids["assignment"]).kernelspec
+        snapshot = self.snapshot or run_snapshot(self, resources)
+        kernelspec = snapshot.find_notebook(ids["notebook"], ids["assignment"]).kernelspec
         if kernelspec is not None:
             kernelspec = json.loads(kernelspec)  # a fresh dict for every notebook
         if kernelspec:
@@ -133,9 +155,10 @@ class SnapshotOverwriteKernelspec(OverwriteKernelspec):
 
 
 class SnapshotOverwriteCells(OverwriteCells):
-    """nbgrader's OverwriteCells (its own cell logic) with the snapshot as its gradebook."""
+    """nbgrader's OverwriteCells (its own cell logic) with the snapshot (the batch's, else
+    the run's) as its gradebook."""
 
-    def __init__(self, snapshot: AssignmentSnapshot, **kwargs):
+    def __init__(self, snapshot: AssignmentSnapshot | None = None, **kwargs):
         super().__init__(**kwargs)
         self.snapshot = snapshot
 
@@ -143,7 +166,7 @@ class SnapshotOverwriteCells(OverwriteCells):
         self.notebook_id = resources["nbgrader"]["notebook"]
         self.assignment_id = resources["nbgrader"]["assignment"]
         self.db_url = resources["nbgrader"]["db_url"]
-        self.gradebook = self.snapshot
+        self.gradebook = self.snapshot or run_snapshot(self, resources)
         nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
         if self.add_missing_cells:
             nb, resources = self.add_missing_grade_cells(nb, resources)

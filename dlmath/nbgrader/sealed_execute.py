@@ -13,21 +13,19 @@ below it: it judges the definitions in force where it stands.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 from dataclasses import fields
-from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
-import sqlalchemy as sa
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
 from dlmath.engine.report import first_message, render
 from dlmath.engine.results import ExerciseResult
-from dlmath.engine.runner import failed_exercise, grade_exercise
-from dlmath.gradebook import replace_graded, upgrade
-from dlmath.nbgrader.roster import give_a_name
+from dlmath.engine.runner import failed_exercise, grade_exercise, load_grader
 from dlmath.notebooks import NotebookError, graded_cell, is_graded_test, nbgrader
 from dlmath.sealed import figures
 from dlmath.sealed.forkserver import fork_server
@@ -75,15 +73,16 @@ class SealedExecute(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         scratch = released_files(resources)
-        server = fork_server(protected=course_paths(resources))
-        with open_submission(nb, scratch, self.limits(), server=server,
+        server = fork_server(protected=course_paths(resources), wait=False)
+        load_graders(nb)  # torch and the graders load here while the server starts there
+        with open_submission(nb, scratch, self.limits(), server=server.ready(),
                              figure_table=figures.installed(), staged=True) as submission:
             for line in report_missing(submission.protections):
                 self.log.debug("missing protection: %s", line)
             self._summarize(submission.protections)
             resources.setdefault("dlmath", {})["protections"] = [
                 p.to_list() for p in submission.protections]
-            cases = resources["dlmath"]["cases"] = []  # for SaveCases or dlmath grade
+            cases = resources["dlmath"]["cases"] = []  # written by record.py
             for index, cell in enumerate(nb.cells):
                 if is_graded_test(cell):
                     submission.run_above(index)
@@ -93,32 +92,25 @@ class SealedExecute(NbGraderPreprocessor):
             submission.finish()
             submission.draw_figures()  # after every score: see figures.py
             record_cells(nb, submission)
+        _settle()
         return nb, resources
 
 
-class SaveCases(NbGraderPreprocessor):
-    """Each graded case into the gradebook's dlmath_cases, after nbgrader's SaveAutoGrades
-    (`nbgrader autograde`; `dlmath grade` writes them with its grades, in record.py); and a
-    name for a student autograde added without one (roster.give_a_name)."""
-
-    def preprocess(self, nb, resources):
-        from nbgrader.api import Gradebook
-
-        grading = resources["nbgrader"]
-        with Gradebook(grading["db_url"]) as gb:
-            if give_a_name(gb.find_student(grading["student"])):
-                gb.db.commit()
-        upgrade(grading["db_url"])
-        with _engine(grading["db_url"]).begin() as db:
-            replace_graded(db, grading["student"], grading["assignment"], grading["notebook"],
-                           resources.get("dlmath", {}).get("cases", []),
-                           datetime.now(UTC))
-        return nb, resources
+def load_graders(nb) -> None:
+    """Import the grader of every graded cell (once per process, torch with the first). One
+    that cannot load is reported when its cell is graded."""
+    for index, cell in enumerate(nb.cells):
+        if is_graded_test(cell):
+            with contextlib.suppress(Exception):
+                load_grader(graded_cell(cell, f"cell {index}").exercise_id)
 
 
 @functools.cache
-def _engine(db_url: str) -> sa.Engine:
-    return sa.create_engine(db_url)
+def _settle() -> None:
+    """Once the first notebook is graded, what the process has loaded (nbgrader, torch, the
+    graders, their references) stays: the garbage collector, which would otherwise go
+    through all of it again and again for every notebook, leaves it (as grading.py does)."""
+    gc.freeze()
 
 
 _HOST_PRIVATE: set[str] = set()  # paths of this host no worker may see (protect_on_host)
