@@ -6,11 +6,18 @@ against (issue 23): the same honest notebooks graded unsealed in this warm proce
     .venv/bin/python scripts/benchmark_grading.py                      # the full benchmark
     .venv/bin/python scripts/benchmark_grading.py --sizes 20 --stock-students 2 \\
         --sealed-students 4 --assignment 01_linear_algebra              # a quick look
+    .venv/bin/python scripts/benchmark_grading.py --profile            # and where time goes
 
 Prints notebooks per second, the median and 95th-percentile seconds per notebook, peak
 memory and the ratios against stock, then whether each target of the issue is met. Exits 1
-when scores differ between paths. The full run takes about 30-40 minutes on 2 cores (stock
-about 7, sealed about 4, grade on 50+100+200 students the rest). Run it on a quiet machine:
+when scores differ between paths. With --profile, each grading path (sealed autograde,
+`dlmath grade`, the floor) then runs once more on a few honest students under cProfile, and
+a second table shows the share of a notebook's time in the student's cells, the graders'
+calls into the sandbox, their own checks, references, figures, notebook reading and
+writing, the gradebook, nbgrader's other steps and the rest (dlmath/sim/profile.py).
+
+The full run takes about 30-40 minutes on 2 cores (stock about 7, sealed about 4, grade on
+50+100+200 students the rest; --profile adds a minute or two). Run it on a quiet machine:
 the last column says how much of the CPUs other processes took meanwhile.
 """
 
@@ -25,6 +32,7 @@ from rich.console import Console
 
 from dlmath.sim.benchmark import (
     FLOOR_STUDENTS,
+    PROFILE_STUDENTS,
     SEALED_STUDENTS,
     SIZES,
     STOCK_STUDENTS,
@@ -51,6 +59,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--floor-students", type=int, default=FLOOR_STUDENTS,
                    help="honest students graded unsealed in this process, the floor every "
                         "path is measured against (default: %(default)s; 0 skips it)")
+    p.add_argument("--profile", action="store_true",
+                   help="after the timed runs, profile each grading path on a few honest "
+                        "students and show where a notebook's time goes")
+    p.add_argument("--profile-students", type=int, default=PROFILE_STUDENTS,
+                   help="honest students each path is profiled on, with --profile "
+                        "(default: %(default)s)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes for `grade` (default: one per CPU)")
     p.add_argument("--assignment", action="append",
@@ -76,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         result = run_benchmark(workdir, args.assignment or released_assignments(), sizes,
                                args.stock_students, args.sealed_students, args.workers,
                                args.seed, args.hostile_every, log=console.log,
-                               floor_students=args.floor_students)
+                               floor_students=args.floor_students,
+                               profile_students=args.profile_students if args.profile else 0)
         print_report(result, console, command)
     return 1 if result.mismatches else 0
 

@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from dlmath.course import REPO_ROOT
 from dlmath.sim.benchmark import FLOOR, grade_available, run_benchmark
 from dlmath.sim.synthetic import plan_class
 
@@ -54,3 +55,14 @@ def test_the_forger_gains_nothing_sealed(result):
               for t in result.timings}
     assert totals["stock"] > 0  # in the kernel, patching dlmath.grade forges full marks
     assert all(total == 0 for label, total in totals.items() if label != "stock")
+
+
+def test_only_stock_changes_the_course_config(result):
+    """Sealed and grade run the hub's path: the course's nbgrader_config.py as it is."""
+    course_config = (REPO_ROOT / "nbgrader_config.py").read_text()
+    configs = {t.label: (result.workdir / t.label.replace("@", "-") / "course" /
+                         "nbgrader_config.py").read_text()
+               for t in result.timings if t.label != FLOOR}
+    assert all(text == course_config for label, text in configs.items() if label != "stock")
+    assert configs["stock"] != course_config
+    assert "nbgrader.preprocessors.execute.Execute" in configs["stock"]

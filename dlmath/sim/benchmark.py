@@ -2,15 +2,21 @@
 `dlmath grade` on one synthetic class in one run, with every cell's score checked equal.
 
 Each path grades its own copy of the same course (same submissions, same gradebook
-entries); only the config's `Autograde.autograde_preprocessors` differs: nbgrader's default
-list (stock, its `Execute` in a python3 kernel) or that list with `SealedExecute` in place
-of `Execute` (sealed and `grade`). Stock and sealed take seconds per notebook, so they run
-on the class's first students only and their rate is computed from that sample; `grade`
-runs on the whole class at several sizes, each on a fresh copy, to show linear growth.
+entries). The sealed row and the grade rows use the course's own nbgrader_config.py as it
+is: the hub's path, what the formgrader's Autograde button and `nbgrader autograde` run.
+Only the stock row rewrites the config's pipelines (`Autograde.sanitize_preprocessors` and
+`autograde_preprocessors`) to nbgrader's defaults, with nbgrader's own `Execute` in a
+python3 kernel. Stock and sealed take seconds per notebook, so they run on the class's
+first students only and their rate is computed from that sample; `grade` runs on the whole
+class at several sizes, each on a fresh copy, to show linear growth.
 
 Memory is the peak over the run of the summed resident memory of this process and all its
 descendants (kernels, workers), sampled every 0.2 s. Shared pages count once per process,
 so this overstates what the machine needs.
+
+With `profile_students`, each grading path then runs once more on that many honest
+students under cProfile (dlmath/sim/profile.py): where a notebook's time goes, a second
+table. Those runs come after every timed one and change none of its numbers.
 
 `scripts/benchmark_grading.py` is the command line; the project's tests run `run_benchmark`
 on a tiny class as a correctness test.
@@ -42,13 +48,14 @@ from rich.table import Table
 
 from dlmath.course import REPO_ROOT
 from dlmath.nbgrader.course import Course
+from dlmath.sim import profile
 from dlmath.sim.synthetic import SyntheticStudent, build_class
 
 SIZES = (50, 100, 200)
 STOCK_STUDENTS = 10
 SEALED_STUDENTS = 20
 FLOOR_STUDENTS = 20  # honest students graded unsealed in the benchmark's process (issue 23)
-SEALED_EXECUTE = "dlmath.nbgrader.sealed_execute.SealedExecute"
+PROFILE_STUDENTS = 4  # honest students each path is profiled on, with --profile (issue 23)
 SAMPLE_SECONDS = 0.2
 # nbgrader's log lines with milliseconds, so each notebook's time can be read off them.
 LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s | %(levelname)s] %(message)s"
@@ -127,6 +134,9 @@ class BenchmarkResult:
     missing: list[str]  # submissions without a grade, per path
     peak_bytes: int  # the whole run
     largest_process_bytes: int
+    profiles: list[profile.Profile] = field(default_factory=list)  # after the timed runs
+    profiled_students: list[str] = field(default_factory=list)
+    workdir: Path | None = None  # every course copy, log and profile
 
     @property
     def stock(self) -> Timing | None:
@@ -269,28 +279,30 @@ def prepare_environment(workdir: Path) -> None:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 
-def preprocessors(sealed: bool) -> list[str]:
-    """nbgrader's default autograde preprocessors, with SealedExecute for Execute if sealed."""
+def stock_pipelines() -> dict[str, list[str]]:
+    """nbgrader's default sanitize and autograde preprocessors (its own Execute)."""
     from nbgrader.converters.autograde import Autograde
-    from nbgrader.preprocessors import Execute
 
-    return [SEALED_EXECUTE if sealed and cls is Execute else f"{cls.__module__}.{cls.__name__}"
-            for cls in Autograde.autograde_preprocessors.default()]
+    return {name: [f"{cls.__module__}.{cls.__name__}"
+                   for cls in getattr(Autograde, name).default()]
+            for name in ("sanitize_preprocessors", "autograde_preprocessors")}
 
 
-def write_config(path: Path, sealed: bool) -> Path:
-    """The course's nbgrader_config.py, its autograde pipeline set explicitly."""
+def write_stock_config(path: Path) -> Path:
+    """The course's nbgrader_config.py with both of Autograde's pipelines set to
+    nbgrader's defaults: what `nbgrader autograde` runs without this course's steps."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    kind = "sealed" if sealed else "stock"
+    lines = [f"c.Autograde.{name} = {value!r}" for name, value in stock_pipelines().items()]
     path.write_text((REPO_ROOT / "nbgrader_config.py").read_text()
-                    + f"\n# benchmark: {kind} autograde pipeline\n"
-                    + f"c.Autograde.autograde_preprocessors = {preprocessors(sealed)!r}\n")
+                    + "\n# benchmark: nbgrader's own pipelines (stock)\n" + "\n".join(lines)
+                    + "\n")
     return path
 
 
 def copy_course(template: Course, base: Path, assignments: list[str], students: list[str],
-                config: Path) -> Course:
-    """A fresh course with the template's releases, gradebook and these students' work."""
+                config: Path | None = None) -> Course:
+    """A fresh course with the template's releases, gradebook and these students' work;
+    its nbgrader_config.py is `config`, else the course's own."""
     course = Course.create(base, assignments, config=config)
     shutil.copytree(template.root / "release", course.root / "release")
     shutil.copy(template.gradebook, course.gradebook)
@@ -499,11 +511,13 @@ def _show(value: float | None) -> str:
 def run_benchmark(workdir: Path, assignments: list[str], sizes: tuple[int, ...] = SIZES,
                   stock_students: int = STOCK_STUDENTS, sealed_students: int = SEALED_STUDENTS,
                   workers: int | None = None, seed: int = 0, hostile_every: int = 50,
-                  log=print, floor_students: int = FLOOR_STUDENTS) -> BenchmarkResult:
-    """Build the class once, then time every path on its own copy of the course."""
+                  log=print, floor_students: int = FLOOR_STUDENTS,
+                  profile_students: int = 0) -> BenchmarkResult:
+    """Build the class once, then time every path on its own copy of the course; then,
+    with `profile_students`, profile each path on that many honest students."""
     workdir = Path(workdir)
     prepare_environment(workdir)
-    n_students = max([*sizes, stock_students, sealed_students])
+    n_students = max([*sizes, stock_students, sealed_students, profile_students])
     timings: list[Timing] = []
     with ProcessSampler() as sampler:
         started = time.perf_counter()
@@ -513,10 +527,9 @@ def run_benchmark(workdir: Path, assignments: list[str], sizes: tuple[int, ...] 
         log(f"built {n_students} students x {len(assignments)} assignments in "
             f"{build_seconds:.0f} s")
         ids = [s.id for s in students]
-        for label, sealed, count in (("stock", False, stock_students),
-                                     ("sealed", True, sealed_students)):
+        for label, count in (("stock", stock_students), ("sealed", sealed_students)):
             if count:
-                timings.append(_run_autograde(template, workdir, assignments, label, sealed,
+                timings.append(_run_autograde(template, workdir, assignments, label,
                                               ids[:count], sampler, log))
         for size in sizes if grade_available() else ():
             timings.append(_run_grade(template, workdir, assignments, size, ids[:size],
@@ -530,14 +543,18 @@ def run_benchmark(workdir: Path, assignments: list[str], sizes: tuple[int, ...] 
     cells = grade_cells(template, assignments)
     missing = [m for t in timings for m in missing_grades(t, cells)]
     shared = shared_scores(timings, students)
+    profiled = [s.id for s in students if not s.hostile][:profile_students]
+    profiles = run_profiles(template, workdir, assignments, profiled, log) if profiled else []
     return BenchmarkResult(students, assignments, build_seconds, timings, len(shared),
                            compare_scores(shared), missing, sampler.peak,
-                           largest_process_bytes())
+                           largest_process_bytes(), profiles, profiled, workdir)
 
 
 def _run_autograde(template: Course, workdir: Path, assignments: list[str], label: str,
-                   sealed: bool, students: list[str], sampler: ProcessSampler, log) -> Timing:
-    config = write_config(workdir / "configs" / f"{label}_nbgrader_config.py", sealed)
+                   students: list[str], sampler: ProcessSampler, log) -> Timing:
+    """Stock: nbgrader's own pipelines; sealed: the course's nbgrader_config.py as it is."""
+    config = write_stock_config(workdir / "configs" / "stock_nbgrader_config.py") \
+        if label == "stock" else None
     course = copy_course(template, workdir / label, assignments, students, config)
     log(f"{label}: nbgrader autograde, {len(students)} students ...")
     timing = time_autograde(course, assignments, label, sampler, students)
@@ -547,12 +564,30 @@ def _run_autograde(template: Course, workdir: Path, assignments: list[str], labe
 
 def _run_grade(template: Course, workdir: Path, assignments: list[str], size: int,
                students: list[str], workers: int | None, sampler: ProcessSampler, log) -> Timing:
-    config = write_config(workdir / "configs" / "sealed_nbgrader_config.py", sealed=True)
-    course = copy_course(template, workdir / f"grade-{size}", assignments, students, config)
+    course = copy_course(template, workdir / f"grade-{size}", assignments, students)
     log(f"grade@{size}: dlmath grade, {size} students ...")
     timing = time_grade(course, assignments, f"grade@{size}", sampler, students, workers)
     log(f"grade@{size}: {timing.notebooks} notebooks in {timing.wall:.1f} s")
     return timing
+
+
+def run_profiles(template: Course, workdir: Path, assignments: list[str],
+                 students: list[str], log) -> list[profile.Profile]:
+    """Each path once more under cProfile (dlmath/sim/profile.py), on `students`, each on a
+    fresh copy of the course with the course's own nbgrader_config.py; after every timed
+    run."""
+    out = workdir / "profiles"
+    found = []
+    log(f"profile: sealed autograde, {len(students)} students, in-process under cProfile ...")
+    course = copy_course(template, workdir / "profile-sealed", assignments, students)
+    found.append(profile.profiled_autograde(course, assignments, out / "sealed.prof"))
+    if grade_available():
+        log(f"profile: dlmath grade --workers 1, {len(students)} students ...")
+        course = copy_course(template, workdir / "profile-grade", assignments, students)
+        found.append(profile.profiled_grade(course, assignments, out / "grade.prof"))
+    log(f"profile: the floor, {len(students)} students ...")
+    found.append(profile.profiled_floor(template, assignments, students, out / "floor.prof"))
+    return found
 
 
 @contextmanager
@@ -630,6 +665,11 @@ def print_report(result: BenchmarkResult, console: Console, command: str) -> Non
     console.print(report_table(result))
     for line in _notes(result):
         console.print(line, highlight=False)
+    if result.profiles:
+        console.print()
+        console.print(profile.profile_table(result.profiles))
+        for line in profile.profile_notes(result.profiles, len(result.profiled_students)):
+            console.print(line, highlight=False)
     console.print("\n[bold]Targets[/]")
     for target in targets(result):
         verdict = "[green]met[/]" if target.met else "[red]NOT met[/]"
@@ -649,6 +689,8 @@ def _notes(result: BenchmarkResult) -> list[str]:
     for t in result.timings:
         sampled = f"sampled on the first {len(t.students)} students, " if t.sampled else ""
         notes.append(f"{t.label}: {sampled}s/nb measured {t.per_notebook_source}")
+    notes.append("configs: stock runs nbgrader's own sanitize and autograde pipelines (its "
+                 "Execute); sealed and grade the course's nbgrader_config.py as it is")
     busy = [t.label for t in result.timings if t.window.others_cpu > BUSY_SHARE]
     notes.append(f"others' CPU: the share of this machine's {os.cpu_count()} CPUs that other "
                  "processes used meanwhile" + (f"; [yellow]the machine was busy during "
