@@ -9,7 +9,7 @@ import os
 import pytest
 
 from dlmath.course import REPO_ROOT
-from dlmath.sim.benchmark import FLOOR, grade_available, run_benchmark
+from dlmath.sim.benchmark import FLOOR, FORMGRADER, grade_available, run_benchmark
 from dlmath.sim.synthetic import plan_class
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -36,7 +36,8 @@ def test_the_class_is_varied_and_reproducible():
 
 
 def test_every_path_grades_every_submission(result):
-    labels = ["stock", "sealed"] + ([f"grade@{STUDENTS}"] if grade_available() else []) + [FLOOR]
+    labels = ["stock", "sealed", FORMGRADER] + ([f"grade@{STUDENTS}"] if grade_available()
+                                                else []) + [FLOOR]
     assert [t.label for t in result.timings] == labels
     assert all(t.notebooks == 2 * STUDENTS for t in result.timings if t.label != FLOOR)
     assert result.floor.notebooks == 2 * (STUDENTS - 1)  # the honest ones, graded unsealed
@@ -60,8 +61,9 @@ def test_the_forger_gains_nothing_sealed(result):
 def test_only_stock_changes_the_course_config(result):
     """Sealed and grade run the hub's path: the course's nbgrader_config.py as it is."""
     course_config = (REPO_ROOT / "nbgrader_config.py").read_text()
-    configs = {t.label: (result.workdir / t.label.replace("@", "-") / "course" /
-                         "nbgrader_config.py").read_text()
+    folders = {FORMGRADER: "formgrader"}
+    configs = {t.label: (result.workdir / folders.get(t.label, t.label.replace("@", "-")) /
+                         "course" / "nbgrader_config.py").read_text()
                for t in result.timings if t.label != FLOOR}
     assert all(text == course_config for label, text in configs.items() if label != "stock")
     assert configs["stock"] != course_config
