@@ -3,10 +3,12 @@
 In a temporary course with its own exchange and SQLite gradebook, every released
 assignment is generated, released, fetched by each student, answered, submitted,
 collected, autograded, turned into feedback and exported, with the real nbgrader commands.
-The students' answers come from the reference solutions and the assignments' corpora
-(`autograders/<assignment>/corpus.py`, loaded through `dlmath.course`); their names and
-emails from the class roster beside this file (`roster.csv`), which the course imports first
-with `nbgrader db student import`.
+They run in this process, each by nbgrader's own application (dlmath/nbgrader/inprocess.py):
+a process a command would cost a second each, over a hundred times, and warm the sealed
+grader afresh for every assignment. The students' answers come from the reference solutions
+and the assignments' corpora (`autograders/<assignment>/corpus.py`, loaded through
+`dlmath.course`); their names and emails from the class roster beside this file
+(`roster.csv`), which the course imports first with `nbgrader db student import`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import contextlib
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +27,9 @@ from rich.table import Table
 
 from dlmath.course import Solution, corpus, release_dir, source_dir
 from dlmath.nbgrader.course import Course
+from dlmath.nbgrader.inprocess import InProcessCourse, environment
 from dlmath.nbgrader.roster import names
 from dlmath.notebooks import fill_solutions, is_graded_test, nbgrader, read, reference_solutions
-from dlmath.report import write_report
 
 Answers = dict[str, str]  # solution cell grade id -> code
 DEMO_ROSTER = Path(__file__).with_name("roster.csv")  # the simulated class's names
@@ -184,10 +185,24 @@ def run_demo(workdir: Path | None = None, assignments: list[str] | None = None,
     console = console or Console()
     assignments = assignments or released_assignments()
     base = Path(workdir or tempfile.mkdtemp(prefix="dlmath-demo-"))
-    course = Course.create(base, assignments)
+    course = InProcessCourse.create(base, assignments)
     with open(course.root / "nbgrader_config.py", "a") as config:
-        # The demo's looping student should cost seconds, not the course's 30 s per cell.
-        config.write("\nc.SealedExecute.cell_seconds = 5\n")
+        # Demo-only limits, so that the looping student costs a minute, not minutes (the
+        # course's own: 30 s a cell, 5 s a call). His loop stops a call in each exercise that
+        # reaches it, and each public check cell that does, in every worker started after.
+        # The class's honest cells take at most 0.6 s, their calls milliseconds.
+        config.write("\nc.SealedExecute.cell_seconds = 2\nc.SealedExecute.call_seconds = 1\n")
+    with environment(course.env()):  # the course's HOME and Jupyter dirs, for this process too
+        _run_class(course, assignments, students, console, roster)
+    return course
+
+
+def _run_class(course: Course, assignments: list[str], students: tuple[SimStudent, ...],
+               console: Console, roster: Path | None) -> None:
+    # Imported here, in the course's environment: matplotlib writes its caches where that
+    # says the first time it loads.
+    from dlmath.report import write_report
+
     started = time.perf_counter()
     steps: list[tuple[str, list, Callable]] = [
         ("import the roster", [roster] if roster else [], course.import_roster),
@@ -209,21 +224,21 @@ def run_demo(workdir: Path | None = None, assignments: list[str] | None = None,
     console.print(f"Feedback HTML: {course.root / 'feedback'}/<student>/<assignment>/",
                   soft_wrap=True, highlight=False)
     console.print(f"Grades CSV:    {grades}", soft_wrap=True, highlight=False)
-    return course
 
 
 def _run_steps(steps: list[tuple[str, list, Callable]], console: Console) -> None:
     """Each step's jobs, with a progress bar on a terminal and a line a step elsewhere (a
-    pipe or a log shows each step as it ends, not nothing until the end)."""
+    pipe or a log shows each step as it ends, not nothing until the end). One job at a time,
+    in this thread: an nbgrader command takes the process's working directory and
+    environment, and the gradebook one writer."""
     with _progress(console) if console.is_terminal else contextlib.nullcontext() as progress:
         for title, jobs, run in steps:
             began = time.perf_counter()
             task = progress.add_task(title, total=len(jobs)) if progress else None
-            parallel = 2 if title.startswith("fetch") else 1  # the gradebook takes one writer
-            with ThreadPoolExecutor(parallel) as pool:
-                for _ in pool.map(run, jobs):
-                    if progress:
-                        progress.advance(task)
+            for job in jobs:
+                run(job)
+                if progress:
+                    progress.advance(task)
             if not progress:
                 console.print(f"{title}: {len(jobs)} done in {time.perf_counter() - began:.0f} s",
                               highlight=False)
