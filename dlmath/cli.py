@@ -60,9 +60,6 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
         TimeRemainingColumn,
     )
 
-    from dlmath.nbgrader.startup import skip_slow_optional_imports
-
-    skip_slow_optional_imports()
     from dlmath.nbgrader.batch import grade_assignment
 
     columns = (TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -93,9 +90,6 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    from dlmath.nbgrader.startup import skip_slow_optional_imports
-
-    skip_slow_optional_imports()
     from dlmath.report import write_report
     from dlmath.report.data import assignments, open_course
 

@@ -504,9 +504,6 @@ def _grade_child(root: str, env: dict[str, str], assignment: str, workers: int |
                  send) -> None:
     _enter_course(root, env)
     try:
-        from dlmath.nbgrader.startup import skip_slow_optional_imports
-
-        skip_slow_optional_imports()  # as the command does
         from dlmath.nbgrader.batch import grade_assignment
 
         summary = grade_assignment(Path(root), assignment, workers=workers, force=True)

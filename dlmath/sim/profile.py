@@ -477,9 +477,6 @@ def _grade_child(root: str, env: dict[str, str], assignments: list[str], out: st
                  log: str, send) -> None:
     _enter(root, env, log)
     try:
-        from dlmath.nbgrader.startup import skip_slow_optional_imports
-
-        skip_slow_optional_imports()  # as the command does
         from dlmath.nbgrader import batch, grading
 
         profiler = cProfile.Profile()
