@@ -1,6 +1,6 @@
 """Late submissions: nbgrader's late-submission plugin, configured in the course's
 nbgrader_config.py, gives the same penalties through `nbgrader autograde` (SaveGrades) and
-`dlmath grade` (batch.late_penalties, record.write_submission).
+`dlmath grade` (record.late_penalties, record.write_submission).
 
 One small assignment (01_linear_algebra's quiz alone), two students handing in the same
 answers (5 of 6 points), one a day after the due date, one a day before; four copies of the

@@ -41,7 +41,7 @@ from dlmath.nbgrader.grading import (
     warm_reference_cache,
 )
 from dlmath.nbgrader.plan import Job, course_directory, find_jobs, is_current, load_config
-from dlmath.nbgrader.record import Graded, write_submission
+from dlmath.nbgrader.record import Graded, late_penalties, write_submission
 from dlmath.nbgrader.sanitize import AssignmentSnapshot
 from dlmath.sealed import figures
 from dlmath.sealed.sandbox import Protection
@@ -173,13 +173,6 @@ def _outcome(future: Future) -> Graded | BaseException:
         return future.result()
     except Exception as exc:  # a helper process died: reported, the batch goes on
         return exc
-
-
-def late_penalties(config: Config) -> AssignLatePenalties:
-    """nbgrader's AssignLatePenalties as the course configures it (its plugin)."""
-    penalties = AssignLatePenalties(config=config)
-    penalties.init_plugin()
-    return penalties
 
 
 def _record(coursedir, gb, job: Job, outcome: Graded | BaseException, summary: BatchSummary,

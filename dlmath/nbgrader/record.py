@@ -21,6 +21,7 @@ from nbgrader import utils
 from nbgrader.api import BaseCell, Comment, Grade, Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import AssignLatePenalties
+from traitlets.config import Config
 
 from dlmath.gradebook import replace_graded, upgrade
 from dlmath.nbgrader.plan import MARKER, Job, autograded_folder, stage_files
@@ -70,8 +71,9 @@ def autogrades(nb) -> Autogrades:
 def write_submission(coursedir: CourseDirectory, gb: Gradebook, graded: Graded,
                      penalties: AssignLatePenalties | None = None) -> None:
     """Files first, then every grade in one transaction, then the marker. `penalties`: the
-    course's late-submission plugin (its config), else nbgrader's default."""
+    course's late-submission plugin (`late_penalties(config)`), else nbgrader's default."""
     job = graded.job
+    penalties = penalties or late_penalties()
     folder = autograded_folder(coursedir, job)
     _replace_folder(coursedir, job, folder, graded.notebooks)
     give_a_name(gb.update_or_create_student(job.student))
@@ -87,7 +89,7 @@ def write_submission(coursedir: CourseDirectory, gb: Gradebook, graded: Graded,
             _save_autogrades(gb, notebook, found, job.assignment, job.student)
     gb.db.flush()
     for notebook in submission.notebooks:
-        _assign_late_penalty(penalties or _default_penalties(), submission, notebook)
+        _assign_late_penalty(penalties, submission, notebook)
     _save_cases(gb, graded, [notebook.name for notebook in submission.notebooks])
     gb.db.commit()
     (folder / MARKER).write_text(json.dumps({"digest": job.digest}))
@@ -158,8 +160,9 @@ def _row(rows: dict[str, Any], name: str, kind: str, where: str) -> Any:
     return rows[name]
 
 
-def _default_penalties() -> AssignLatePenalties:
-    penalties = AssignLatePenalties()
+def late_penalties(config: Config | None = None) -> AssignLatePenalties:
+    """nbgrader's AssignLatePenalties as the course configures it (its plugin)."""
+    penalties = AssignLatePenalties(config=config or Config())
     penalties.init_plugin()
     return penalties
 
