@@ -23,6 +23,19 @@ class NbgraderFailed(RuntimeError):
     """An nbgrader command exited with an error; the message holds its last output lines."""
 
 
+TAIL_LINES = 15  # of a failed command's output, in its NbgraderFailed
+
+
+def checked(args: tuple[str, ...], done: subprocess.CompletedProcess
+            ) -> subprocess.CompletedProcess:
+    """`done`, the outcome of `nbgrader ARGS`, or NbgraderFailed with the last lines it
+    printed."""
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-TAIL_LINES:])
+        raise NbgraderFailed(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{tail}")
+    return done
+
+
 @dataclass
 class Course:
     base: Path  # everything lives under here
@@ -88,10 +101,7 @@ class Course:
         cwd.mkdir(parents=True, exist_ok=True)
         done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=self.env(),
                               capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        if check and done.returncode != 0:
-            tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
-            raise NbgraderFailed(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{tail}")
-        return done
+        return checked(args, done) if check else done
 
     def dlmath(self, *args: str) -> subprocess.CompletedProcess:
         """`dlmath ARGS` in the course directory, as an instructor runs it."""

@@ -26,16 +26,13 @@ import io
 import locale
 import os
 import subprocess
-import tempfile
 import traceback
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from dlmath.nbgrader.course import Course, NbgraderFailed
-from dlmath.nbgrader.roster import NO_GROUPS, name_everyone, read_roster, write_roster
-
-TAIL_LINES = 15  # of the log, in a failure's message (as Course.nbgrader)
+from dlmath.nbgrader.course import Course, checked
+from dlmath.nbgrader.roster import import_roster
 
 
 class InProcessCourse(Course):
@@ -46,21 +43,14 @@ class InProcessCourse(Course):
         cwd = cwd or self.root
         cwd.mkdir(parents=True, exist_ok=True)
         code, log = run_nbgrader(list(args), cwd, self.env())
-        if check and code != 0:
-            tail = "\n".join(log.splitlines()[-TAIL_LINES:])
-            raise NbgraderFailed(f"nbgrader {' '.join(args)} failed ({code}):\n{tail}")
-        return subprocess.CompletedProcess(["nbgrader", *args], code, "", log)
+        done = subprocess.CompletedProcess(["nbgrader", *args], code, "", log)
+        return checked(args, done) if check else done
 
     def import_roster(self, roster: Path) -> None:
         """roster.import_roster, with its `nbgrader db student import` run here."""
         if not _reads_utf8():
             return super().import_roster(roster)  # only a subprocess can be told PYTHONUTF8
-        entries = read_roster(roster)
-        with tempfile.TemporaryDirectory(prefix="dlmath-roster-") as tmp:
-            checked = Path(tmp) / "roster.csv"
-            write_roster(entries, checked)
-            self.nbgrader("db", "student", "import", str(checked), NO_GROUPS)
-        name_everyone(self.root)
+        import_roster(roster, self.root, run=self.nbgrader)
 
 
 def _reads_utf8() -> bool:

@@ -23,11 +23,13 @@ from __future__ import annotations
 import argparse
 import codecs
 import csv
+import functools
 import io
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,15 +165,17 @@ def write_roster(entries: list[Entry], path: Path) -> None:
 
 # --- importing --------------------------------------------------------------------------
 
-def import_roster(path: Path, course_root: Path, env: dict[str, str] | None = None
-                  ) -> list[Entry]:
+def import_roster(path: Path, course_root: Path, env: dict[str, str] | None = None,
+                  run: Callable[..., object] | None = None) -> list[Entry]:
     """Check the roster, import it with `nbgrader db student import` in the course directory
-    (environment `env`, default this process's), then name everyone nobody named."""
+    (environment `env`, default this process's; `run(*args)` runs `nbgrader ARGS` there,
+    default in a new process), then name everyone nobody named."""
     entries = read_roster(path)
+    run = run or functools.partial(run_nbgrader, course_root, env)
     with tempfile.TemporaryDirectory(prefix="dlmath-roster-") as tmp:
         checked = Path(tmp) / "roster.csv"
         write_roster(entries, checked)
-        run_nbgrader(course_root, env, "db", "student", "import", str(checked), NO_GROUPS)
+        run("db", "student", "import", str(checked), NO_GROUPS)
     name_everyone(course_root)
     return entries
 
