@@ -25,7 +25,6 @@ on a tiny class as a correctness test.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import re
 import shutil
@@ -34,7 +33,6 @@ import sys
 import threading
 import time
 import traceback
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +47,7 @@ from rich.table import Table
 from dlmath.course import REPO_ROOT
 from dlmath.nbgrader.course import Course
 from dlmath.sim import profile
+from dlmath.sim.spawn import enter_course, in_course_process
 from dlmath.sim.synthetic import SyntheticStudent, build_class
 
 SIZES = (50, 100, 200)
@@ -374,7 +373,7 @@ def time_grade(course: Course, assignments: list[str], label: str, sampler: Proc
     with measuring(sampler) as window:
         for assignment in assignments:
             begun = time.perf_counter()
-            reply = _grade_in_child(course, assignment, workers)
+            reply = _gradein_course_process(course, assignment, workers)
             wall = time.perf_counter() - begun
             problems += [f"{label}: {assignment}: {p}" for p in reply.get("failed", [])]
             if "error" in reply:
@@ -427,7 +426,7 @@ def time_formgrader(course: Course, assignments: list[str], sampler: ProcessSamp
     `autograde`, run in the process that asks (in the hub, the grader's Jupyter server),
     here one spawned process for the whole row, which starts cold as a server does."""
     with measuring(sampler) as window:
-        reply = _in_child(_formgrader_child, course, assignments, students)
+        reply = in_course_process(_formgrader_child, course, assignments, students)
     per_notebook = [seconds / count for seconds, count in reply.get("students", [])
                     for _ in range(count)]
     problems = [f"{FORMGRADER}: {p}" for p in reply.get("failed", [])]
@@ -440,7 +439,7 @@ def time_formgrader(course: Course, assignments: list[str], sampler: ProcessSamp
 
 def _formgrader_child(root: str, env: dict[str, str], assignments: list[str],
                       students: list[str], send) -> None:
-    _enter_course(root, env)
+    enter_course(root, env)
     try:
         from nbgrader.apps import NbGraderAPI
 
@@ -465,44 +464,18 @@ def _formgrader_child(root: str, env: dict[str, str], assignments: list[str],
         send.close()
 
 
-def _in_child(target, course: Course, *args) -> dict:
-    """`target(root, env, *args, send)` in a spawned process with the course's environment
-    and cwd; what it sends back."""
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=target, args=(str(course.root), course.env(), *args, send))
-    child.start()
-    send.close()
-    try:
-        reply = receive.recv()
-    except EOFError:
-        reply = {"error": "the process ended without a result"}
-    child.join()
-    if child.exitcode:
-        reply.setdefault("error", f"the process exited {child.exitcode}")
-    return reply
-
-
-def _enter_course(root: str, env: dict[str, str]) -> None:
-    os.environ.clear()
-    os.environ.update(env)
-    os.chdir(root)
-    if env.get("PYTHONWARNINGS") == "ignore":  # what it does at start, as for nbgrader
-        warnings.simplefilter("ignore")
-
-
 def _notebook_count(course: Course, assignment: str) -> int:
     return len(list((course.root / "release" / assignment).glob("*.ipynb")))
 
 
-def _grade_in_child(course: Course, assignment: str, workers: int | None) -> dict:
+def _gradein_course_process(course: Course, assignment: str, workers: int | None) -> dict:
     """Run grade_assignment in a spawned process with the course's environment and cwd."""
-    return _in_child(_grade_child, course, assignment, workers)
+    return in_course_process(_grade_child, course, assignment, workers)
 
 
 def _grade_child(root: str, env: dict[str, str], assignment: str, workers: int | None,
                  send) -> None:
-    _enter_course(root, env)
+    enter_course(root, env)
     try:
         from dlmath.nbgrader.batch import grade_assignment
 

@@ -21,12 +21,10 @@ from __future__ import annotations
 import cProfile
 import functools
 import importlib
-import multiprocessing
 import os
 import pstats
 import sys
 import traceback
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dlmath.nbgrader.course import Course
+from dlmath.sim.spawn import enter_course, in_course_process
 
 STUDENT_CELLS = "student cells"
 GRADER_CALLS = "grader calls"
@@ -407,38 +406,21 @@ def _profile(label: str, out: Path, notebooks: int, window: str, reply: dict) ->
 
 
 def _in_child(target: Callable, course: Course, assignments: list[str], out: Path) -> dict:
-    """Run `target` in a spawned process; its reply (a dict), whatever happens to it."""
+    """Run `target` in a spawned process, its output in a log beside `out`; its reply."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
     log = out.with_suffix(".log")
-    child = context.Process(target=target, args=(
-        str(course.root), course.env(), assignments, str(out), str(log), send))
-    child.start()
-    send.close()
-    try:
-        reply = receive.recv()
-    except EOFError:
-        reply = {"error": f"the profiled process ended without a result; see {log}"}
-    child.join()
-    if child.exitcode:
-        reply.setdefault("error", f"the profiled process exited {child.exitcode}; see {log}")
-    return reply
+    return in_course_process(target, course, assignments, str(out), str(log), log=str(log))
 
 
 def _enter(root: str, env: dict[str, str], log: str) -> None:
     """The course's environment and directory, as its command runs; output to `log`."""
-    os.environ.clear()
-    os.environ.update(env)
-    os.chdir(root)
+    enter_course(root, env)
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     sys.stdout.flush()
     sys.stderr.flush()
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
-    if env.get("PYTHONWARNINGS") == "ignore":  # what the interpreter does at start
-        warnings.simplefilter("ignore")
 
 
 def _autograde_child(root: str, env: dict[str, str], assignments: list[str], out: str,
