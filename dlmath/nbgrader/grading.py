@@ -52,7 +52,8 @@ from dlmath.sealed import figures
 from dlmath.sealed.figures import FigureTable
 
 SANITIZE = (ValidText, ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
-            CheckCellMetadata)  # as c.Autograde.sanitize_preprocessors in nbgrader_config.py
+            CheckCellMetadata)  # c.Autograde.sanitize_preprocessors, by nbgrader's names:
+# batch_preprocessor makes each its batch version (the config names the per-run ones)
 
 
 WRITES_GRADEBOOK = (SaveAutoGrades, SaveGrades, AssignLatePenalties)  # by record.py, at once
