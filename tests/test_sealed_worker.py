@@ -6,6 +6,7 @@ function a grader calls.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 from hostile import snippet
@@ -38,7 +40,7 @@ from dlmath.notebooks import is_graded_test, read
 from dlmath.sealed import sandbox
 from dlmath.sealed.forkserver import ForkServer, fork_server, open_protected, python_paths
 from dlmath.sealed.limits import SealedLimits
-from dlmath.sealed.outputs import clean_outputs
+from dlmath.sealed.outputs import clean_outputs, new_output
 from dlmath.sealed.sandbox import Protection
 from dlmath.sealed.student import open_sources, open_submission, report_missing
 
@@ -557,6 +559,23 @@ def test_open_submission_runs_all_but_the_graded_cells():
 def test_malformed_outputs_become_one_error(raw):
     (output,) = clean_outputs(raw, cap=1000)
     assert output.output_type == "error" and output.ename == "MalformedOutput"
+
+
+@pytest.mark.parametrize("kind,fields", [
+    ("stream", {"name": "stderr", "text": "x\n"}), ("stream", {}),
+    ("display_data", {"data": {"text/plain": "<Figure>", "image/png": "iVBO"}}),
+    ("execute_result", {"data": {"text/plain": "1.0"}, "execution_count": 3}),
+    ("error", {"ename": "E", "evalue": "v", "traceback": ["E: v"]}), ("error", {}),
+])
+def test_outputs_are_nbformats_own(kind, fields):
+    """new_output builds what nbformat.v4.new_output does, without its schema check; each
+    one passes that check."""
+    ours = new_output(kind, **copy.deepcopy(fields))
+    assert ours == nbformat.v4.new_output(kind, **copy.deepcopy(fields))
+    nbformat.v4.nbbase.validate(ours, kind)
+    changed = new_output(kind)
+    changed.setdefault("metadata", {})["x"] = changed.setdefault("traceback", []).append(1)
+    assert new_output(kind) == nbformat.v4.new_output(kind)  # no default is shared
 
 
 def test_outputs_are_writable_as_utf8():

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
 from nbformat import NotebookNode
 
 from dlmath import codec
@@ -54,7 +53,7 @@ from dlmath.sealed.channel import Worker, WorkerDied, WorkerTimedOut
 from dlmath.sealed.figures import MAX_SNAPSHOT_BYTES, FigureTable, snapshot_key
 from dlmath.sealed.forkserver import ForkServer, ServerError, fork_server
 from dlmath.sealed.limits import SealedLimits
-from dlmath.sealed.outputs import clean_outputs, output_size
+from dlmath.sealed.outputs import clean_outputs, new_output, output_size
 from dlmath.sealed.sandbox import Protection
 
 log = logging.getLogger("dlmath.sealed")
@@ -387,10 +386,10 @@ class Submission:
             text = (f"\n[{len(data)} more characters of output dropped: a cell keeps at most "
                     f"{self.limits.output_bytes}]\n")
         else:
-            outputs[figure.position] = nbformat.v4.new_output(
+            outputs[figure.position] = new_output(
                 "display_data", data={"image/png": data, "text/plain": label})
             return
-        outputs[figure.position] = nbformat.v4.new_output("stream", name="stderr", text=text)
+        outputs[figure.position] = new_output("stream", name="stderr", text=text)
 
     def _record(self, cell: CellRun, outputs: list[NotebookNode], problem: str) -> None:
         cell.execution_count = next(self._count)
@@ -409,7 +408,7 @@ class Submission:
         else:
             ename, evalue = "WorkerCrashed", f"cell {cell.number} crashed: {exc}"
         if cell.execution_count is None:
-            error = nbformat.v4.new_output("error", ename=ename, evalue=evalue,
+            error = new_output("error", ename=ename, evalue=evalue,
                                            traceback=[f"{ename}: {evalue}"])
             self._record(cell, [error], f"{evalue}; the cells after it ran in a fresh "
                                         "process without it")
