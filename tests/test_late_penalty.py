@@ -119,3 +119,18 @@ def test_none_penalises_nothing(results, path):
 def test_an_on_time_submission_has_no_penalty(results, method, path):
     _, score, penalty, total, total_penalty = results[method, path]["ontime"]
     assert score == total == SCORE and penalty is None and total_penalty == 0
+
+
+def test_the_reused_gradebook_follows_the_file(tmp_path):
+    """SaveGrades' gradebook, reused across notebooks, holds no connection between uses: a
+    gradebook replaced at the same path is the one it reads next (the file, not a stale
+    connection to the old one)."""
+    from dlmath.nbgrader.record import reused_gradebook
+
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    for student in ("first", "second"):
+        (tmp_path / "gradebook.db").unlink(missing_ok=True)
+        with Gradebook(url) as gb:
+            gb.add_student(student)
+        with reused_gradebook(url) as gb:
+            assert [s.id for s in gb.students] == [student]

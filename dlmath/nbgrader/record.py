@@ -8,9 +8,11 @@ same code, one transaction per notebook where nbgrader's own steps commit every 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,7 +118,7 @@ class SaveGrades(AssignLatePenalties):
         ids = resources["nbgrader"]
         upgrade(ids["db_url"])  # the project's tables: once per process
         self.init_plugin()
-        with Gradebook(ids["db_url"]) as gb:
+        with reused_gradebook(ids["db_url"]) as gb:
             give_a_name(gb.find_student(ids["student"]))
             submission = gb.find_submission(ids["assignment"], ids["student"])
             notebook = gb.find_submission_notebook(ids["notebook"], ids["assignment"],
@@ -128,6 +130,23 @@ class SaveGrades(AssignLatePenalties):
                            resources.get("dlmath", {}).get("cases", []), datetime.now(UTC))
             gb.db.commit()
         return nb, resources
+
+
+_GRADEBOOKS: dict[str, Gradebook] = {}
+
+
+@contextlib.contextmanager
+def reused_gradebook(db_url: str) -> Iterator[Gradebook]:
+    """nbgrader's Gradebook of `db_url`, made once in this process and used by each notebook
+    after: making one checks every table and starts a new engine, whose statements are all
+    compiled again (about 10 ms a notebook). Closed after each use as nbgrader closes its
+    own, so no connection stays open or holds a lock between notebooks; the engine and its
+    compiled statements stay."""
+    gb = _GRADEBOOKS.get(db_url) or _GRADEBOOKS.setdefault(db_url, Gradebook(db_url))
+    try:
+        yield gb
+    finally:
+        gb.close()  # the session rolled back unless committed; the pool's connections closed
 
 
 def _save_autogrades(gb: Gradebook, notebook, found: Autogrades, assignment: str,
