@@ -284,21 +284,18 @@ def figures_file(references: Path) -> Path:
 
 def record_figures(config: Config, coursedir: CourseDirectory, assignment: str, server
                    ) -> FigureTable:
-    """The instructor's figures, drawn once for the batch: each source notebook run sealed
-    as a submission is, every figure's snapshot digest and PNG kept. A notebook that fails
-    to run leaves its figures out (the students' are then drawn)."""
-    from dlmath.nbgrader.sealed_execute import SealedExecute, released_files
-    from dlmath.sealed.student import open_submission
+    """The instructor's figures, drawn once for the batch: those of each source notebook of
+    the assignment (sealed_execute.add_instructor_figures)."""
+    from dlmath.nbgrader.sealed_execute import (
+        SealedExecute,
+        add_instructor_figures,
+        released_files,
+    )
 
-    table = FigureTable(recording=True)
+    table = FigureTable()
     limits = SealedExecute(config=config).limits()
     source = Path(coursedir.root) / coursedir.source_directory / assignment
     files = released_files({"metadata": {"path": str(source)}}) if source.is_dir() else []
     for notebook in sorted(source.glob("*.ipynb")):
-        with contextlib.suppress(Exception):
-            nb = nbformat.read(str(notebook), as_version=nbformat.NO_CONVERT)
-            with open_submission(nb, files, limits, server=server,
-                                 figure_table=table) as submission:
-                submission.draw_figures()
-    table.recording = False
+        add_instructor_figures(table, notebook, files, limits, server)
     return table

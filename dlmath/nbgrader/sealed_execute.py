@@ -20,6 +20,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import nbformat
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
@@ -28,8 +29,10 @@ from dlmath.engine.results import ExerciseResult
 from dlmath.engine.runner import failed_exercise, grade_exercise, load_grader
 from dlmath.notebooks import NotebookError, graded_cell, is_graded_test, nbgrader
 from dlmath.sealed import figures
+from dlmath.sealed.figures import FigureTable
 from dlmath.sealed.forkserver import fork_server
 from dlmath.sealed.limits import SealedLimits
+from dlmath.sealed.outputs import new_output
 from dlmath.sealed.student import (
     Submission,
     open_submission,
@@ -75,8 +78,11 @@ class SealedExecute(NbGraderPreprocessor):
         scratch = released_files(resources)
         server = fork_server(protected=course_paths(resources), wait=False)
         load_graders(nb)  # torch and the graders load here while the server starts there
+        table, source = figures.installed(), None
+        if table is None:  # not `dlmath grade`'s batch: this notebook's own, once
+            table, source = instructor_table(self.config, resources)
         with open_submission(nb, scratch, self.limits(), server=server.ready(),
-                             figure_table=figures.installed(), staged=True) as submission:
+                             figure_table=table, staged=True) as submission:
             for line in report_missing(submission.protections):
                 self.log.debug("missing protection: %s", line)
             self._summarize(submission.protections)
@@ -90,10 +96,55 @@ class SealedExecute(NbGraderPreprocessor):
                                         submission.next_count())
                     cases += result.case_rows()
             submission.finish()
-            submission.draw_figures()  # after every score: see figures.py
+            self._draw_figures(submission, table, source, server.ready())
             record_cells(nb, submission)
         _settle()
         return nb, resources
+
+    def _draw_figures(self, submission: Submission, table: FigureTable, source: Path | None,
+                      server) -> None:
+        """After every score (see figures.py); this notebook's instructor's figures are
+        recorded the first time a submission shows one."""
+        if submission.deferred and source is not None and str(source) not in table.sources:
+            files = released_files({"metadata": {"path": str(source.parent)}})
+            add_instructor_figures(table, source, files, self.limits(), server)
+        submission.draw_figures()
+
+
+_INSTRUCTOR_TABLES: dict[tuple[str, int], FigureTable] = {}  # (source notebook, its mtime)
+
+
+def instructor_table(config, resources: dict) -> tuple[FigureTable, Path | None]:
+    """The table of this notebook's instructor's figures for this process (its source
+    notebook, as last changed), and that notebook, or None if there is none. The table is
+    filled, once, only when a submission shows a figure: a run of the source notebook
+    costs as much as a student's, and most notebooks draw none."""
+    coursedir = CourseDirectory(config=config)
+    ids = resources.get("nbgrader", {})
+    source = (Path(coursedir.root) / coursedir.source_directory / str(ids.get("assignment"))
+              / f"{ids.get('notebook')}.ipynb")
+    try:
+        key = (str(source.resolve()), source.stat().st_mtime_ns)
+    except OSError:
+        return FigureTable(), None  # no source here: every figure is drawn
+    return _INSTRUCTOR_TABLES.setdefault(key, FigureTable()), source
+
+
+def add_instructor_figures(table: FigureTable, notebook: Path, files: list[Path],
+                           limits: SealedLimits, server) -> None:
+    """Add the figures of a source notebook, run sealed as a submission is, to `table`:
+    every figure's snapshot digest and PNG. A notebook that fails to run adds none (the
+    students' figures are then drawn)."""
+    table.recording = True
+    table.sources.add(str(notebook))
+    try:
+        with contextlib.suppress(Exception):
+            nb = nbformat.read(str(notebook), as_version=nbformat.NO_CONVERT)
+            with open_submission(nb, files, limits, server=server,
+                                 figure_table=table) as submission:
+                submission.draw_figures()
+    finally:
+        table.recording = False
 
 
 def load_graders(nb) -> None:
@@ -162,8 +213,8 @@ def grade_cell(cell, submission: Submission, where: str, count: int) -> Exercise
     # Written here, over whatever the submission held: the feedback's summary reads it.
     cell.metadata["dlmath"] = {"first_diagnosis": first_message(result)}
     cell.outputs = [
-        nbformat.v4.new_output("stream", name="stdout", text=render(result) + "\n"),
-        nbformat.v4.new_output("execute_result", data={"text/plain": repr(result.score)},
+        new_output("stream", name="stdout", text=render(result) + "\n"),
+        new_output("execute_result", data={"text/plain": repr(result.score)},
                                execution_count=count),
     ]
     return result

@@ -664,6 +664,7 @@ class FigureTable:
     pngs: dict[str, bytes] = field(default_factory=dict)
     recording: bool = False
     reused: int = 0  # figures given the instructor's PNG
+    sources: set[str] = field(default_factory=set)  # the notebooks recorded in it
 
     def add(self, key: str, png: bytes) -> None:
         if self.recording and png.startswith(PNG_SIGNATURE):
