@@ -187,11 +187,12 @@ def run_demo(workdir: Path | None = None, assignments: list[str] | None = None,
     base = Path(workdir or tempfile.mkdtemp(prefix="dlmath-demo-"))
     course = InProcessCourse.create(base, assignments)
     with open(course.root / "nbgrader_config.py", "a") as config:
-        # Demo-only limits, so that the looping student costs a minute, not minutes (the
+        # Demo-only limits, so that the looping student costs half a minute, not minutes (the
         # course's own: 30 s a cell, 5 s a call). His loop stops a call in each exercise that
         # reaches it, and each public check cell that does, in every worker started after.
-        # The class's honest cells take at most 0.6 s, their calls milliseconds.
-        config.write("\nc.SealedExecute.cell_seconds = 2\nc.SealedExecute.call_seconds = 1\n")
+        # The class's honest cells take at most 0.3 s (their figures are drawn after
+        # grading), their calls milliseconds.
+        config.write("\nc.SealedExecute.cell_seconds = 1\nc.SealedExecute.call_seconds = 0.5\n")
     with environment(course.env()):  # the course's HOME and Jupyter dirs, for this process too
         _run_class(course, assignments, students, console, roster)
     return course
