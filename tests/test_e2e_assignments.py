@@ -2,18 +2,23 @@
 the reference solutions score the maximum and a student with realistic mistakes scores
 exactly what `check` reports, notebook by notebook."""
 
+import base64
 import io
 
+import nbformat
 import pytest
 from rich.console import Console
 
 from dlmath.check import check_notebook
+from dlmath.course import source_dir
+from dlmath.nbgrader.sealed_execute import _INSTRUCTOR_TABLES
 from dlmath.sim.demo import CLASS, notebooks_of, released_assignments, run_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ASSIGNMENTS = [a for a in released_assignments() if a != "01_linear_algebra"]
 STUDENTS = tuple(s for s in CLASS if s.id in ("ada", "cleo"))
 NOTEBOOKS = [(a, nb) for a in ASSIGNMENTS for nb in notebooks_of(a)]
+FIGURES = [(a, nb) for a, nb in NOTEBOOKS if "plt.show()" in (source_dir() / a / nb).read_text()]
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +40,17 @@ def test_mistakes_score_what_check_reports(course, assignment, notebook):
     graded = course.cell_scores("cleo", assignment, notebook)
     report = check_notebook(course.root / "submitted" / "cleo" / assignment / notebook)
     assert graded == pytest.approx(report.by_cell(), abs=1e-6)
+
+
+@pytest.mark.parametrize("assignment, notebook", FIGURES, ids=lambda v: str(v))
+def test_a_figure_that_is_the_instructors_gets_the_instructors_png(course, assignment, notebook):
+    """The sealed autograde (run in this process by the demo) records each notebook's
+    instructor figures once, when a submission first shows one, and gives the reference
+    solution's figures their PNGs instead of drawing them again."""
+    source = str((course.root / "source" / assignment / notebook).resolve())
+    (table,) = [t for (path, _), t in _INSTRUCTOR_TABLES.items() if path == source]
+    nb = nbformat.read(course.autograded("ada", assignment, notebook), as_version=4)
+    pngs = [base64.b64decode(o.data["image/png"]) for c in nb.cells
+            for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert pngs and set(pngs) <= set(table.pngs.values())
+    assert table.reused >= len(pngs)
