@@ -891,3 +891,12 @@ def test_an_answer_just_over_a_limit_is_refused_alike(code, refused):
                     student.big()
             else:
                 assert sum(a.nbytes for a in student.big()) == MAX_RESULT_BYTES
+
+
+def test_a_worker_inherits_no_garbage_to_collect():
+    """What the fork server loaded and warmed is collected there and left out of each
+    worker's collections: a full collection in a worker finds no garbage of the server's
+    and goes through only the worker's own objects."""
+    with sealed("import gc\nprint(gc.get_freeze_count() > 10_000, gc.collect() < 100,"
+                " len(gc.get_objects()) < 5_000)") as sub:
+        assert text(sub.cells[0]) == "True True True\n"
