@@ -28,11 +28,18 @@ REPO_ROOT = PACKAGE_DIR.parent
 
 def course_root() -> Path:
     """The course directory; `DLMATH_COURSE_ROOT` overrides the repository checkout."""
-    return Path(os.environ.get("DLMATH_COURSE_ROOT", REPO_ROOT)).resolve()
+    return _resolved(os.environ.get("DLMATH_COURSE_ROOT", str(REPO_ROOT)))
 
 
 def autograders_dir() -> Path:
-    return Path(os.environ.get("DLMATH_AUTOGRADERS", course_root() / "autograders")).resolve()
+    return _resolved(os.environ.get("DLMATH_AUTOGRADERS") or str(course_root() / "autograders"))
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str) -> Path:
+    """A folder's real path, looked up once per process (every graded cell asks for its
+    grader's path: a dozen lookups a notebook)."""
+    return Path(path).resolve()
 
 
 def source_dir() -> Path:
