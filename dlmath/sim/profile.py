@@ -77,7 +77,7 @@ GRADE_EXERCISE = "dlmath.engine.runner:grade_exercise"
 RUN_EXERCISE = "dlmath.engine.runner:run_exercise"
 LOAD_GRADER = "dlmath.engine.runner:load_grader"  # imports a grader (torch with the first)
 DIGEST = ("dlmath.engine.references:input_digest", "dlmath.engine.references:_copy")
-DRAW_FIGURES = f"{SUBMISSION}.draw_figures"  # figures drawn after grading (dlmath grade)
+DRAW_FIGURES = f"{SUBMISSION}.draw_figures"  # figures drawn after grading, by every path
 NOTEBOOK_FILES = ("nbformat:read", "nbformat:reads", "nbformat:write", "nbformat:writes",
                   "nbformat:validate", "nbformat.validator:validate",
                   "nbconvert.writers:FilesWriter.write")
@@ -321,9 +321,11 @@ def profile_notes(profiles: list[Profile], students: int) -> list[str]:
     notes += [f"{p.label}: {p.window}" for p in profiles if p.window]
     notes += [
         "student cells: starting a sealed worker (and its fork server) and running the cells "
-        "in it, as this process waits; in sealed autograde the worker also draws each figure "
-        "as its cell shows it (no table of the instructor's figures outside dlmath grade), so "
-        "figures are in here; the floor runs the cells here and draws no figure at all. "
+        "in it, as this process waits (a figure shown is a snapshot sent; it is drawn after "
+        "grading, under figures, unless it is the instructor's; the sealed autograde records "
+        "a notebook's instructor figures the first time a submission shows one: running the "
+        "instructor's notebook counts here, drawing its figures under figures); the floor "
+        "runs the cells here and draws no figure at all. "
         "grader calls: a grader's call of a student function: encoding, waiting on the "
         "worker, decoding (the floor: the function run here). checks: the graders' own work "
         "here (comparisons, statistics, inputs, the feedback text). references: PyTorch "
