@@ -9,13 +9,19 @@ with the course's config. (tests/test_e2e_nbgrader.py covers the `nbgrader autog
 
 from __future__ import annotations
 
+import base64
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
+import nbgrader
 import pytest
+from bs4 import BeautifulSoup
+from nbconvert.exporters import HTMLExporter
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from nbgrader.api import Gradebook
+from traitlets.config import Config
 
 from dlmath.course import PACKAGE_DIR, autograders_dir, source_dir
 from dlmath.nbgrader.course import Course
@@ -59,6 +65,73 @@ def test_latex_outputs_are_typeset_and_other_latex_shown_as_text():
     assert typeset_output(r"$\frac{a}{b}$").startswith("<math")
     assert 'display="block"' in typeset_output(r"$$x^2$$")
     assert typeset_output(r"\begin{tabular}{c} a \end{tabular}").startswith("<pre>")
+
+
+# --- the page as the template writes it ------------------------------------------------------
+
+class NbconvertsPass(FeedbackPage):
+    """The page as nbconvert's HTMLExporter makes it: with its BeautifulSoup pass over it."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        return HTMLExporter.from_notebook_node(self, nb, resources, **kw)
+
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
+
+
+def notebook(*outputs: dict) -> nbformat.NotebookNode:
+    """Cells as the course's: markdown with math and code, twice (the second time from the
+    caches), and each output in a cell of its own."""
+    markdown = "# Title\nThe slope $f'(x)$ and $$\\sum_i x_i$$ <b>bold</b> &amp; more"
+    printed = [new_output("stream", name="stdout", text="hi <b> & \n")]
+    cells = [new_markdown_cell(markdown), new_code_cell("print('hi')", outputs=printed),
+             *[new_code_cell("show()", outputs=[new_output(**output)]) for output in outputs],
+             new_markdown_cell(markdown), new_code_cell("print('hi')", outputs=printed)]
+    for count, cell in enumerate(cells):
+        cell.id = f"cell-{count}"
+        if cell.cell_type == "code":
+            cell.execution_count = count
+    return new_notebook(cells=cells, metadata={"language_info": {"name": "python"}})
+
+
+def exporter(kind: type[FeedbackPage] = FeedbackPage) -> FeedbackPage:
+    """As `nbgrader generate_feedback` makes it: bootstrap's stylesheet is nbgrader's."""
+    css = Path(nbgrader.__file__).parent / "server_extensions/formgrader/static/node_modules" \
+        / "bootstrap/dist/css"
+    return kind(config=Config({"HTMLExporter": {"extra_template_paths": [str(css)]}}))
+
+
+def page(exporter: FeedbackPage, nb: nbformat.NotebookNode) -> str:
+    resources = {"nbgrader": {"notebook": "nb", "score": 1, "max_score": 2, "late_penalty": 0},
+                 "dlmath": {"student": "", "scores": [], "headings": {}}}
+    return exporter.from_notebook_node(nb, resources)[0]
+
+
+def test_the_page_is_nbconverts_but_for_its_rewriting():
+    """The same HTML as nbconvert's page: its BeautifulSoup pass, made over ours, writes
+    nbconvert's page byte for byte. Markdown and code recurring on a page or the next are
+    rendered once."""
+    ours, theirs = exporter(), exporter(NbconvertsPass)
+    text = {"output_type": "stream", "name": "stderr", "text": "<!-- a < b & c"}
+    error = {"output_type": "error", "ename": "E", "evalue": "<v>", "traceback": ["E: <v>"]}
+    for outputs in [(text,), (text, error), ()]:
+        nb = notebook(*outputs)
+        mine = page(ours, nb)
+        assert str(BeautifulSoup(mine, features="html.parser")) == page(theirs, nb)
+    assert ours.markdown.cache_info().hits >= 5
+    (highlighter,) = ours.highlighters.values()
+    assert highlighter.html.cache_info().hits >= 5
+
+
+def test_every_figure_has_alternative_text():
+    labelled = {"output_type": "display_data",
+                "data": {"image/png": PNG, "text/plain": "<Figure size 700x350 with 1 Axes>"}}
+    bare = {"output_type": "display_data", "data": {"image/png": PNG}}
+    html = page(exporter(), notebook(labelled, bare))
+    images = BeautifulSoup(html, features="html.parser").find_all("img")
+    assert [img["alt"] for img in images] == ["<Figure size 700x350 with 1 Axes>",
+                                              "No description has been provided for this image"]
+    assert all(img["src"] == f"data:image/png;base64,{PNG}" for img in images)
 
 
 # --- a graded class --------------------------------------------------------------------------

@@ -6,6 +6,12 @@ hub without outside access, reads raw LaTeX. Here every formula of the notebook'
 generated; browsers render MathML themselves. The page carries a Content-Security-Policy
 that allows no script and no request: whatever a notebook's outputs hold, opening the
 feedback never reaches the network.
+
+One exporter makes the pages of a whole `generate_feedback` run, and most of a page recurs
+from student to student (the markdown, the code given): each is rendered once. The page is
+written as the template makes it, without HTMLExporter's BeautifulSoup pass over it (half
+the run's time), which only rewrote the same HTML and gave images alternative text (the
+template gives it).
 """
 
 from __future__ import annotations
@@ -13,18 +19,24 @@ from __future__ import annotations
 import html
 import logging
 import re
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import pass_context
 from latex2mathml.converter import convert
 from markupsafe import Markup
-from nbconvert.exporters import HTMLExporter
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from nbformat import NotebookNode
 from traitlets.config import Config
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 log = logging.getLogger(__name__)
 
+SOURCES_CACHED = 1024  # markdown and code sources: an assignment's, many times over
 # $$...$$, \[...\], $...$ or \(...\): the delimiters a text/latex output may use.
 # Bootstrap's and Jupyter's stylesheets declare icon fonts by URL; the page uses no icon, and
 # fetching them would be the page's only request (blocked by its policy, noisily).
@@ -68,6 +80,26 @@ class MathMLRenderer(IPythonRenderer):
         return typeset(f"\\begin{{{name}}}{body}\\end{{{name}}}", "block")
 
 
+class CachedHighlight:
+    """nbconvert's highlight_code filter, remembering the HTML of each code it was given."""
+
+    def __init__(self, highlight: Highlight2HTML):
+        self.highlight = highlight
+        self.html = lru_cache(maxsize=SOURCES_CACHED)(self.highlight_source)
+
+    def __call__(self, source: str, language: str | None = None, metadata=None) -> str:
+        # of a cell's metadata, the highlighting reads only its magics_language
+        if not (metadata and "magics_language" in metadata):
+            return self.html(source, language, None)
+        if not isinstance(metadata["magics_language"], str):
+            return self.highlight(source, language, metadata)
+        return self.html(source, language, metadata["magics_language"])
+
+    def highlight_source(self, source: str, language: str | None, magics: str | None) -> str:
+        return self.highlight(source, language,
+                              None if magics is None else {"magics_language": magics})
+
+
 class FeedbackPage(HTMLExporter):
     """The exporter of `nbgrader generate_feedback` for this course
     (`c.GenerateFeedback.exporter_class`): the `dlmath_feedback` template, math as MathML."""
@@ -79,15 +111,45 @@ class FeedbackPage(HTMLExporter):
         config.FeedbackPage.template_name = "dlmath_feedback"
         config.FeedbackPage.extra_template_basedirs = [str(TEMPLATES)]
         super().__init__(config=config, **kwargs)
+        # One exporter makes a whole run's pages, with the same settings: what the students'
+        # pages share (markdown, code given) is made once.
+        self.markdown = lru_cache(maxsize=SOURCES_CACHED)(self.render_markdown)
+        self.highlighters: dict[str | None, CachedHighlight] = {}
+
+    def from_notebook_node(  # type: ignore[override]  # as HTMLExporter's: a page, not a notebook
+            self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[str, dict[str, Any]]:
+        """HTMLExporter's, without its BeautifulSoup pass over the page: the template gives
+        every figure alternative text (its label), and a lab notebook's cells, which the
+        pass makes focusable, are not in this (classic) template."""
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get("highlight_code") or self.highlighter(lexer)
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    def highlighter(self, lexer: str | None) -> CachedHighlight:
+        if lexer not in self.highlighters:
+            self.highlighters[lexer] = CachedHighlight(
+                Highlight2HTML(pygments_lexer=lexer, parent=self))
+        return self.highlighters[lexer]
 
     @pass_context
     def markdown2html(self, context, source):
-        cell = context.get("cell", {})
+        attachments = context.get("cell", {}).get("attachments", {})
+        if attachments or self.embed_images:  # the HTML holds the cell's or its folder's images
+            path = context.get("resources", {}).get("metadata", {}).get("path", "")
+            return self.render_markdown(source, attachments, path)
+        return self.markdown(source)
+
+    def render_markdown(self, source: str, attachments: dict | None = None, path: str = "") -> str:
         renderer = MathMLRenderer(
-            escape=False, attachments=cell.get("attachments", {}),
-            embed_images=self.embed_images,
-            path=context.get("resources", {}).get("metadata", {}).get("path", ""),
-            anchor_link_text=self.anchor_link_text,
+            escape=False, attachments=attachments or {}, embed_images=self.embed_images,
+            path=path, anchor_link_text=self.anchor_link_text,
             exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
         return MarkdownWithMath(renderer=renderer).render(source)
 
@@ -96,3 +158,5 @@ class FeedbackPage(HTMLExporter):
         yield ("markdown2html", self.markdown2html)
         yield ("typeset_output", typeset_output)
         yield ("without_font_faces", without_font_faces)
+
+
