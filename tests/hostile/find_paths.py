@@ -23,6 +23,7 @@ def region(start, pages):
     return b"".join(c if c is not None else b"\0" * PAGE for c in chunks)
 
 
+gc.unfreeze()  # the fork server's objects, which it froze, are counted again
 starts = sorted({id(o) & ~(REGION - 1) for o in gc.get_objects()})[:600]
 stack = ctypes.c_void_p.in_dll(libc, "__libc_stack_end").value & ~(PAGE - 1)
 places = [(stack - 64 * PAGE, 256)]  # argv, the environment, the auxiliary vector
