@@ -158,5 +158,3 @@ class FeedbackPage(HTMLExporter):
         yield ("markdown2html", self.markdown2html)
         yield ("typeset_output", typeset_output)
         yield ("without_font_faces", without_font_faces)
-
-

@@ -215,7 +215,7 @@ def grade_cell(cell, submission: Submission, where: str, count: int) -> Exercise
     cell.outputs = [
         new_output("stream", name="stdout", text=render(result) + "\n"),
         new_output("execute_result", data={"text/plain": repr(result.score)},
-                               execution_count=count),
+                   execution_count=count),
     ]
     return result
 

@@ -43,7 +43,7 @@ def clean_outputs(raw: Any, cap: int) -> list[NotebookNode]:
         return outputs
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         return [new_output("error", ename="MalformedOutput", traceback=[],
-                                       evalue=f"the cell's outputs were unusable ({exc})")]
+                           evalue=f"the cell's outputs were unusable ({exc})")]
 
 
 def output_size(output: NotebookNode) -> int:
@@ -66,8 +66,8 @@ def _clean_output(output: dict) -> NotebookNode:
         if type(lines) is not list:
             raise ValueError("a traceback that is not a list")
         return new_output("error", ename=_text(output["ename"]),
-                                      evalue=_text(output["evalue"]),
-                                      traceback=[_text(line) for line in lines[:200]])
+                          evalue=_text(output["evalue"]),
+                          traceback=[_text(line) for line in lines[:200]])
     raise ValueError(f"an output of type {str(kind)[:20]!r}")
 
 

@@ -409,7 +409,7 @@ class Submission:
             ename, evalue = "WorkerCrashed", f"cell {cell.number} crashed: {exc}"
         if cell.execution_count is None:
             error = new_output("error", ename=ename, evalue=evalue,
-                                           traceback=[f"{ename}: {evalue}"])
+                               traceback=[f"{ename}: {evalue}"])
             self._record(cell, [error], f"{evalue}; the cells after it ran in a fresh "
                                         "process without it")
 
