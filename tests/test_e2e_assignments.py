@@ -48,7 +48,7 @@ def test_a_figure_that_is_the_instructors_gets_the_instructors_png(course, assig
     instructor figures once, when a submission first shows one, and gives the reference
     solution's figures their PNGs instead of drawing them again."""
     source = str((course.root / "source" / assignment / notebook).resolve())
-    (table,) = [t for (path, _), t in _INSTRUCTOR_TABLES.items() if path == source]
+    _, table = _INSTRUCTOR_TABLES[source]
     nb = nbformat.read(course.autograded("ada", assignment, notebook), as_version=4)
     pngs = [base64.b64decode(o.data["image/png"]) for c in nb.cells
             for o in c.get("outputs", []) if "image/png" in o.get("data", {})]

@@ -286,16 +286,11 @@ def record_figures(config: Config, coursedir: CourseDirectory, assignment: str, 
                    ) -> FigureTable:
     """The instructor's figures, drawn once for the batch: those of each source notebook of
     the assignment (sealed_execute.add_instructor_figures)."""
-    from dlmath.nbgrader.sealed_execute import (
-        SealedExecute,
-        add_instructor_figures,
-        released_files,
-    )
+    from dlmath.nbgrader.sealed_execute import SealedExecute, add_instructor_figures
 
     table = FigureTable()
     limits = SealedExecute(config=config).limits()
     source = Path(coursedir.root) / coursedir.source_directory / assignment
-    files = released_files({"metadata": {"path": str(source)}}) if source.is_dir() else []
     for notebook in sorted(source.glob("*.ipynb")):
-        add_instructor_figures(table, notebook, files, limits, server)
+        add_instructor_figures(table, notebook, limits, server)
     return table

@@ -106,40 +106,43 @@ class SealedExecute(NbGraderPreprocessor):
         """After every score (see figures.py); this notebook's instructor's figures are
         recorded the first time a submission shows one."""
         if submission.deferred and source is not None and str(source) not in table.sources:
-            files = released_files({"metadata": {"path": str(source.parent)}})
-            add_instructor_figures(table, source, files, self.limits(), server)
+            add_instructor_figures(table, source, self.limits(), server)
         submission.draw_figures()
 
 
-_INSTRUCTOR_TABLES: dict[tuple[str, int], FigureTable] = {}  # (source notebook, its mtime)
+# source notebook -> (its mtime, the table of its figures)
+_INSTRUCTOR_TABLES: dict[str, tuple[int, FigureTable]] = {}
 
 
 def instructor_table(config, resources: dict) -> tuple[FigureTable, Path | None]:
     """The table of this notebook's instructor's figures for this process (its source
-    notebook, as last changed), and that notebook, or None if there is none. The table is
-    filled, once, only when a submission shows a figure: a run of the source notebook
-    costs as much as a student's, and most notebooks draw none."""
+    notebook as last changed: an edited one gets a new table), and that notebook, or None
+    if there is none. The table is filled, once, only when a submission shows a figure: a
+    run of the source notebook costs as much as a student's, and most notebooks draw none."""
     coursedir = CourseDirectory(config=config)
     ids = resources.get("nbgrader", {})
     source = (Path(coursedir.root) / coursedir.source_directory / str(ids.get("assignment"))
               / f"{ids.get('notebook')}.ipynb")
     try:
-        key = (str(source.resolve()), source.stat().st_mtime_ns)
+        path, mtime = str(source.resolve()), source.stat().st_mtime_ns
     except OSError:
         return FigureTable(), None  # no source here: every figure is drawn
-    return _INSTRUCTOR_TABLES.setdefault(key, FigureTable()), source
+    if _INSTRUCTOR_TABLES.get(path, (None,))[0] != mtime:
+        _INSTRUCTOR_TABLES[path] = (mtime, FigureTable())
+    return _INSTRUCTOR_TABLES[path][1], source
 
 
-def add_instructor_figures(table: FigureTable, notebook: Path, files: list[Path],
-                           limits: SealedLimits, server) -> None:
-    """Add the figures of a source notebook, run sealed as a submission is, to `table`:
-    every figure's snapshot digest and PNG. A notebook that fails to run adds none (the
-    students' figures are then drawn)."""
+def add_instructor_figures(table: FigureTable, notebook: Path, limits: SealedLimits,
+                           server) -> None:
+    """Add the figures of a source notebook, run sealed as a submission is (with the files
+    beside it), to `table`: every figure's snapshot digest and PNG. A notebook that fails
+    to run adds none (the students' figures are then drawn)."""
     table.recording = True
     table.sources.add(str(notebook))
     try:
         with contextlib.suppress(Exception):
             nb = nbformat.read(str(notebook), as_version=nbformat.NO_CONVERT)
+            files = released_files({"metadata": {"path": str(notebook.parent)}})
             with open_submission(nb, files, limits, server=server,
                                  figure_table=table) as submission:
                 submission.draw_figures()
