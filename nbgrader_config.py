@@ -37,6 +37,10 @@ c.Autograde.autograde_preprocessors = [
     "dlmath.nbgrader.record.SaveGrades",
     "dlmath.nbgrader.sanitize.RememberingCheckCellMetadata",
 ]
+# nbconvert validates the notebook against its schema once after the whole chain, not after
+# each step (a dozen times a notebook, a millisecond each); an invalid notebook is still
+# refused, before it is written.
+c.Exporter.optimistic_validation = True
 # The worker's limits (defaults in dlmath/sealed/limits.py), for example:
 c.SealedExecute.call_seconds = 5  # each call of a student function
 c.SealedExecute.cell_seconds = 30  # each student cell, like Execute.timeout
