@@ -47,6 +47,10 @@ if why_not and not os.environ.get("DLMATH_REQUIRE_HUB_TEST"):
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
+# Each expectation waits up to 30 s, not Playwright's 5 s: on a loaded 2-core CI machine a
+# save in JupyterLab once took longer to clear its tab's unsaved mark.
+expect.set_options(timeout=30_000)
+
 
 @pytest.fixture(scope="module")
 def site():
