@@ -79,7 +79,8 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
                   f"skipped {len(summary.skipped)} unchanged, failed {len(summary.failed)}, "
                   f"in {summary.seconds:.1f} s")
     if summary.figures_reused:
-        console.print(f"{summary.figures_reused} figures were the instructor's, drawn once")
+        console.print(f"{summary.figures_reused} figures were drawn once for them all: the "
+                      "instructor's, or another student's the same to the last bit")
     from dlmath.sealed.student import protections_summary
 
     for line in protections_summary(summary.protections) if summary.protections else ():

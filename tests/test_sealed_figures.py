@@ -13,6 +13,7 @@ import time
 import pytest
 
 from dlmath.engine.errors import StudentCrashed
+from dlmath.sealed import figures
 from dlmath.sealed.figures import FigureTable, load_snapshot
 from dlmath.sealed.forkserver import ForkServer
 from dlmath.sealed.limits import SealedLimits
@@ -142,6 +143,23 @@ def test_a_figure_that_is_the_instructors_gets_its_png_and_others_are_drawn():
     first, second = images(sub)
     assert base64.b64decode(first) == png + b"instructor's" and table.reused == 1
     assert base64.b64decode(second).startswith(b"\x89PNG") and second != first
+
+
+def test_a_figure_drawn_for_one_student_is_not_drawn_again_for_the_next(monkeypatch):
+    """A figure the same as one drawn earlier for another student (a blank notebook's, the
+    same mistake's) gets that PNG; another is drawn, and kept while there is room."""
+    table = FigureTable()
+    with open_sources([PLOT], figure_table=table) as first:
+        first.draw_figures()
+    (key, png), = table.pngs.items()
+    table.pngs[key] = png + b"first student's"  # to tell which was used
+    other = PLOT.replace("1e4]", "1e4 + 1e-9]")
+    monkeypatch.setattr(figures, "STUDENT_PNG_BYTES", table.students_bytes)  # full now
+    with open_sources([PLOT, other], figure_table=table) as sub:
+        sub.draw_figures()
+    same, different = images(sub)
+    assert base64.b64decode(same) == png + b"first student's" and table.reused == 1
+    assert base64.b64decode(different).startswith(b"\x89PNG") and len(table.pngs) == 1
 
 
 RECORD_REQUESTS = """

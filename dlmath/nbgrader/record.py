@@ -45,7 +45,7 @@ class Graded:
     autogrades: dict[str, Autogrades] = field(default_factory=dict)  # notebook id -> grades
     cases: dict[str, list[dict]] = field(default_factory=dict)  # notebook id -> case rows
     seconds: dict[str, float] = field(default_factory=dict)  # grading work per notebook
-    figures_reused: int = 0  # figures given the instructor's PNG, not drawn again
+    figures_reused: int = 0  # figures given a PNG drawn before (the instructor's, a student's)
     protections: list[list] = field(default_factory=list)  # Protection.to_list() each
     error: str = ""
 

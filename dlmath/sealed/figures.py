@@ -111,12 +111,15 @@ def _draw(figure: Any, pyplot: Any) -> None:
 # Most students' figures are exactly the instructor's: the same code on the same numbers.
 # `dlmath grade` draws the instructor's once, and gives a student's figure that PNG when the
 # two are the same down to the last bit, instead of drawing it again (a quarter of a second
-# each). The student's code must never learn whether that happened: it would tell it
-# whether its numbers are the instructor's. So a worker draws nothing: when a figure is
-# shown it sends a snapshot (the pickled figure and the settings drawing reads) and goes
-# on. When every exercise has its score and the student's worker is gone, the grader looks
-# each snapshot up by its digest, and a fresh worker, which runs none of the student's
-# cells, draws the others. The grader never unpickles a snapshot.
+# each); so too a figure the same as one drawn earlier in the process for another student
+# (a blank notebook's, the same mistake's). The student's code must never learn whether
+# that happened: it would tell it whether its numbers are the instructor's. So a worker
+# draws nothing: when a figure is shown it sends a snapshot (the pickled figure and the
+# settings drawing reads) and goes on. When every exercise has its score and the student's
+# worker is gone, the grader looks each snapshot up by its digest, and a fresh worker,
+# which runs none of the student's cells, draws the others. The grader never unpickles a
+# snapshot. A PNG is what drawing its snapshot gives, whoever's figure it was first, so a
+# figure given one drawn before shows just what drawing it would have shown.
 #
 # The student's code controls its worker, so a snapshot may be any bytes. A snapshot can
 # only describe a figure: the drawing worker loads it with a pickle machine that refers to
@@ -135,6 +138,7 @@ def _draw(figure: Any, pyplot: Any) -> None:
 # there fails when one is missing or one is no longer needed).
 
 MAX_SNAPSHOT_BYTES = 4 * 2**20  # a larger figure is drawn when shown, as it always was
+STUDENT_PNG_BYTES = 64 * 2**20  # students' PNGs a process keeps for figures shown again
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 ALLOWED_GLOBALS = frozenset({  # (module, qualname): what a snapshot may refer to
@@ -658,17 +662,24 @@ def snapshot_key(data: bytes) -> str:
 
 @dataclass
 class FigureTable:
-    """The instructor's figures, by their snapshot's digest, as PNG. `recording`: being
-    filled in (from the instructor's notebooks, before any student's)."""
+    """The instructor's figures, and the students' drawn since, by their snapshot's digest,
+    as PNG. `recording`: being filled in from the instructor's notebooks (before any
+    student's); the students' figures are kept up to STUDENT_PNG_BYTES in all."""
 
     pngs: dict[str, bytes] = field(default_factory=dict)
     recording: bool = False
-    reused: int = 0  # figures given the instructor's PNG
+    reused: int = 0  # figures given a PNG drawn before (the instructor's, or a student's)
     sources: set[str] = field(default_factory=set)  # the notebooks recorded in it
+    students_bytes: int = 0  # of the students' PNGs kept
 
     def add(self, key: str, png: bytes) -> None:
-        if self.recording and png.startswith(PNG_SIGNATURE):
+        if not png.startswith(PNG_SIGNATURE):
+            return
+        if self.recording:
             self.pngs[key] = png
+        elif key not in self.pngs and self.students_bytes + len(png) <= STUDENT_PNG_BYTES:
+            self.pngs[key] = png
+            self.students_bytes += len(png)
 
     def known(self, key: str) -> bytes | None:
         png = None if self.recording else self.pngs.get(key)
