@@ -11,7 +11,7 @@ from rich.console import Console
 
 from dlmath.check import check_notebook
 from dlmath.course import source_dir
-from dlmath.nbgrader.sealed_execute import _INSTRUCTOR_TABLES
+from dlmath.nbgrader.sealed_execute import _DRAWN
 from dlmath.sim.demo import CLASS, notebooks_of, released_assignments, run_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -42,15 +42,23 @@ def test_mistakes_score_what_check_reports(course, assignment, notebook):
     assert graded == pytest.approx(report.by_cell(), abs=1e-6)
 
 
-@pytest.mark.parametrize("assignment, notebook", FIGURES, ids=lambda v: str(v))
-def test_a_figure_that_is_the_instructors_gets_the_instructors_png(course, assignment, notebook):
-    """The sealed autograde (run in this process by the demo) records each notebook's
-    instructor figures once, when a submission first shows one, and gives the reference
-    solution's figures their PNGs instead of drawing them again."""
-    source = str((course.root / "source" / assignment / notebook).resolve())
-    _, table = _INSTRUCTOR_TABLES[source]
-    nb = nbformat.read(course.autograded("ada", assignment, notebook), as_version=4)
-    pngs = [base64.b64decode(o.data["image/png"]) for c in nb.cells
+def pngs(course, student: str, assignment: str, notebook: str) -> list[bytes]:
+    nb = nbformat.read(course.autograded(student, assignment, notebook), as_version=4)
+    return [base64.b64decode(o.data["image/png"]) for c in nb.cells
             for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert pngs and set(pngs) <= set(table.pngs.values())
-    assert table.reused >= len(pngs)
+
+
+@pytest.mark.parametrize("assignment, notebook", FIGURES, ids=lambda v: str(v))
+def test_the_sealed_autograde_keeps_the_figures_it_draws(course, assignment, notebook):
+    """The sealed autograde (run in this process by the demo) draws each figure after
+    grading and keeps its PNG in the process's table of drawn figures."""
+    ada = pngs(course, "ada", assignment, notebook)
+    assert ada and set(ada) <= set(_DRAWN.pngs.values())
+
+
+def test_a_figure_the_same_as_one_drawn_before_is_not_drawn_again(course):
+    """cleo's figures that are the reference solution's to the last bit (where her mistakes
+    do not reach them) are given the PNG drawn for ada, not drawn again."""
+    shared = sum(png in pngs(course, "ada", a, nb) for a, nb in FIGURES
+                 for png in pngs(course, "cleo", a, nb))
+    assert shared and _DRAWN.reused >= shared

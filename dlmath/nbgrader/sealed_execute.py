@@ -20,7 +20,6 @@ from dataclasses import fields
 from pathlib import Path
 
 import nbformat
-from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
@@ -78,9 +77,8 @@ class SealedExecute(NbGraderPreprocessor):
         scratch = released_files(resources)
         server = fork_server(protected=course_paths(resources), wait=False)
         load_graders(nb)  # torch and the graders load here while the server starts there
-        table, source = figures.installed(), None
-        if table is None:  # not `dlmath grade`'s batch: this notebook's own, once
-            table, source = instructor_table(self.config, resources)
+        table = figures.installed()  # `dlmath grade`'s batch: with the instructor's figures
+        table = _DRAWN if table is None else table
         with open_submission(nb, scratch, self.limits(), server=server.ready(),
                              figure_table=table, staged=True) as submission:
             for line in report_missing(submission.protections):
@@ -96,46 +94,23 @@ class SealedExecute(NbGraderPreprocessor):
                                         submission.next_count())
                     cases += result.case_rows()
             submission.finish()
-            self._draw_figures(submission, table, source, server.ready())
+            submission.draw_figures()
             record_cells(nb, submission)
         _settle()
         return nb, resources
 
-    def _draw_figures(self, submission: Submission, table: FigureTable, source: Path | None,
-                      server) -> None:
-        """After every score (see figures.py); this notebook's instructor's figures are
-        recorded the first time a submission shows one."""
-        if submission.deferred and source is not None and str(source) not in table.sources:
-            add_instructor_figures(table, source, self.limits(), server)
-        submission.draw_figures()
 
-
-# source notebook -> (its mtime, the table of its figures)
-_INSTRUCTOR_TABLES: dict[str, tuple[int, FigureTable]] = {}
-
-
-def instructor_table(config, resources: dict) -> tuple[FigureTable, Path | None]:
-    """The table of this notebook's instructor's figures for this process (its source
-    notebook as last changed: an edited one gets a new table), and that notebook, or None
-    if there is none. The table is filled, once, only when a submission shows a figure: a
-    run of the source notebook costs as much as a student's, and most notebooks draw none."""
-    coursedir = CourseDirectory(config=config)
-    ids = resources.get("nbgrader", {})
-    source = (Path(coursedir.root) / coursedir.source_directory / str(ids.get("assignment"))
-              / f"{ids.get('notebook')}.ipynb")
-    try:
-        path, mtime = str(source.resolve()), source.stat().st_mtime_ns
-    except OSError:
-        return FigureTable(), None  # no source here: every figure is drawn
-    if _INSTRUCTOR_TABLES.get(path, (None,))[0] != mtime:
-        _INSTRUCTOR_TABLES[path] = (mtime, FigureTable())
-    return _INSTRUCTOR_TABLES[path][1], source
+# The figures this process has drawn after grading, by snapshot: a student's figure the same
+# to the last bit as one drawn before (most often the reference solution's, that is the
+# instructor's) gets its PNG, as in `dlmath grade` (see figures.py).
+_DRAWN = FigureTable()
 
 
 def add_instructor_figures(table: FigureTable, notebook: Path, limits: SealedLimits,
                            server) -> None:
     """Add the figures of a source notebook, run sealed as a submission is (with the files
-    beside it), to `table`: every figure's snapshot digest and PNG. A notebook that fails
+    beside it), to `table`: every figure's snapshot digest and PNG (`dlmath grade` draws
+    them once for its grading processes before the first submission). A notebook that fails
     to run adds none (the students' figures are then drawn)."""
     table.recording = True
     table.sources.add(str(notebook))

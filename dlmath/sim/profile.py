@@ -322,9 +322,9 @@ def profile_notes(profiles: list[Profile], students: int) -> list[str]:
     notes += [
         "student cells: starting a sealed worker (and its fork server) and running the cells "
         "in it, as this process waits (a figure shown is a snapshot sent; it is drawn after "
-        "grading, under figures, unless it is the instructor's; the sealed autograde records "
-        "a notebook's instructor figures the first time a submission shows one: running the "
-        "instructor's notebook counts here, drawing its figures under figures); the floor "
+        "grading, under figures, unless one the same was drawn before: `dlmath grade` draws "
+        "the instructor's before the first submission, the sealed autograde keeps each one "
+        "it draws); the floor "
         "runs the cells here and draws no figure at all. "
         "grader calls: a grader's call of a student function: encoding, waiting on the "
         "worker, decoding (the floor: the function run here). checks: the graders' own work "
