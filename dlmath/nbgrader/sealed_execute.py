@@ -113,7 +113,6 @@ def add_instructor_figures(table: FigureTable, notebook: Path, limits: SealedLim
     them once for its grading processes before the first submission). A notebook that fails
     to run adds none (the students' figures are then drawn)."""
     table.recording = True
-    table.sources.add(str(notebook))
     try:
         with contextlib.suppress(Exception):
             nb = nbformat.read(str(notebook), as_version=nbformat.NO_CONVERT)

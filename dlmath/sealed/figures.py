@@ -669,7 +669,6 @@ class FigureTable:
     pngs: dict[str, bytes] = field(default_factory=dict)
     recording: bool = False
     reused: int = 0  # figures given a PNG drawn before (the instructor's, or a student's)
-    sources: set[str] = field(default_factory=set)  # the notebooks recorded in it
     students_bytes: int = 0  # of the students' PNGs kept
 
     def add(self, key: str, png: bytes) -> None:
