@@ -11,7 +11,7 @@ from dlmath.course import REPO_ROOT
 from dlmath.nbgrader.plan import load_config
 
 
-class Count(Preprocessor):
+class Unchanged(Preprocessor):
     def preprocess(self, nb, resources):
         return nb, resources
 
@@ -38,7 +38,7 @@ def test_notebooks_are_validated_once_after_the_chain_and_an_invalid_one_is_refu
     exporter = NotebookExporter(config=load_config(REPO_ROOT))
     assert exporter.optimistic_validation
     for _ in range(5):
-        exporter.register_preprocessor(Count(), enabled=True)
+        exporter.register_preprocessor(Unchanged(), enabled=True)
     exporter._preprocess(nb, {})
     assert len(validated) == 1
     exporter.register_preprocessor(Break(), enabled=True)

@@ -284,13 +284,21 @@ def figures_file(references: Path) -> Path:
 
 def record_figures(config: Config, coursedir: CourseDirectory, assignment: str, server
                    ) -> FigureTable:
-    """The instructor's figures, drawn once for the batch: those of each source notebook of
-    the assignment (sealed_execute.add_instructor_figures)."""
-    from dlmath.nbgrader.sealed_execute import SealedExecute, add_instructor_figures
+    """The instructor's figures, drawn once for the batch: each source notebook of the
+    assignment run sealed as a submission is (with the files beside it), its figures drawn.
+    A notebook that fails to run adds none (the students' figures are then drawn)."""
+    from dlmath.nbgrader.sealed_execute import SealedExecute, released_files
+    from dlmath.sealed.student import open_submission
 
-    table = FigureTable()
+    table = FigureTable(recording=True)
     limits = SealedExecute(config=config).limits()
     source = Path(coursedir.root) / coursedir.source_directory / assignment
     for notebook in sorted(source.glob("*.ipynb")):
-        add_instructor_figures(table, notebook, limits, server)
+        with contextlib.suppress(Exception):
+            nb = nbformat.read(str(notebook), as_version=nbformat.NO_CONVERT)
+            files = released_files({"metadata": {"path": str(notebook.parent)}})
+            with open_submission(nb, files, limits, server=server,
+                                 figure_table=table) as submission:
+                submission.draw_figures()
+    table.recording = False
     return table

@@ -106,24 +106,6 @@ class SealedExecute(NbGraderPreprocessor):
 _DRAWN = FigureTable()
 
 
-def add_instructor_figures(table: FigureTable, notebook: Path, limits: SealedLimits,
-                           server) -> None:
-    """Add the figures of a source notebook, run sealed as a submission is (with the files
-    beside it), to `table`: every figure's snapshot digest and PNG (`dlmath grade` draws
-    them once for its grading processes before the first submission). A notebook that fails
-    to run adds none (the students' figures are then drawn)."""
-    table.recording = True
-    try:
-        with contextlib.suppress(Exception):
-            nb = nbformat.read(str(notebook), as_version=nbformat.NO_CONVERT)
-            files = released_files({"metadata": {"path": str(notebook.parent)}})
-            with open_submission(nb, files, limits, server=server,
-                                 figure_table=table) as submission:
-                submission.draw_figures()
-    finally:
-        table.recording = False
-
-
 def load_graders(nb) -> None:
     """Import the grader of every graded cell (once per process, torch with the first). One
     that cannot load is reported when its cell is graded."""
