@@ -17,12 +17,15 @@ from course_support import ASSIGNMENT, STUDENTS, cases_state, cell_of, gradebook
 from nbgrader.api import Gradebook
 from pg import postgres_server, server_bin
 
+from dlmath.nbgrader import grading
 from dlmath.nbgrader.batch import grade_assignment
 from dlmath.nbgrader.course import Course
 from dlmath.nbgrader.grading import SANITIZE
 from dlmath.nbgrader.plan import MARKER, course_directory, load_config
 from dlmath.nbgrader.sanitize import AssignmentSnapshot, batch_preprocessor
 from dlmath.notebooks import read
+from dlmath.sealed import figures
+from dlmath.sealed.figures import FigureTable
 from dlmath.sim.demo import CLASS, notebooks_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -102,6 +105,36 @@ def test_same_figures_as_nbgrader_autograde(tmp_path):
     # Both ways were taken: the instructor's PNG (ada's figures are the instructor's) and a
     # figure drawn by the student's worker after grading (the others' mistakes show in theirs).
     assert len(figures) <= summary.figures_reused < len(figures) * len(students)
+
+
+def test_the_batchs_processes_share_the_figures_they_draw(tmp_path, monkeypatch):
+    """The batch's table has its private folder, where the PNG of each figure a process
+    draws is written for the others (figures.py FigureTable.shared); a helper's table,
+    loaded with the instructor's figures, has the same folder."""
+    seen: list[tuple[Path, list[str]]] = []
+    install = figures.install
+
+    def watched(table):
+        if table is not None:
+            seen.append((table.shared, []))
+        elif seen:
+            seen[-1][1].extend(sorted(p.name for p in seen[-1][0].iterdir()))
+        install(table)
+
+    monkeypatch.setattr(figures, "install", watched)
+    cleo = [s for s in CLASS if s.id == "cleo"]  # her mistakes show in her figures
+    course = make_course(tmp_path / "c", assignment=FIGURES, students=cleo)
+    assert not grade_assignment(course.root, FIGURES, workers=1).failed
+    (folder, drawn), = seen
+    assert folder.name == "drawn" and drawn and all(n.endswith(".png") for n in drawn)
+    monkeypatch.setattr(figures, "install", install)
+    # a helper, at its first submission
+    table_file = tmp_path / "figures"
+    FigureTable().dump(table_file)
+    monkeypatch.setitem(grading._worker, "figures", str(table_file))
+    grading._load_references()
+    assert figures.installed().shared == tmp_path / "drawn"
+    figures.install(None)
 
 
 def tampered(nb) -> list:

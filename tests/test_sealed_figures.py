@@ -162,6 +162,29 @@ def test_a_figure_drawn_for_one_student_is_not_drawn_again_for_the_next(monkeypa
     assert base64.b64decode(different).startswith(b"\x89PNG") and len(table.pngs) == 1
 
 
+def test_a_figure_one_grading_process_drew_is_drawn_in_no_other(tmp_path, monkeypatch):
+    """The grading processes of a batch share the students' PNGs through its private folder:
+    one drawn by a process (here: its table) is given to the same figure in another."""
+    one, other = FigureTable(shared=tmp_path), FigureTable(shared=tmp_path)
+    with open_sources([PLOT], figure_table=one) as first:
+        first.draw_figures()
+    (key, png), = one.pngs.items()
+    assert (tmp_path / f"{key}.png").read_bytes() == png and one.shared_bytes == len(png)
+    (tmp_path / f"{key}.png").write_bytes(png + b"drawn by the first process")
+    with open_sources([PLOT], figure_table=other) as second:
+        second.draw_figures()  # not drawn: the first process's PNG, as the marker shows
+    assert base64.b64decode(images(second)[0]) == png + b"drawn by the first process"
+    assert other.reused == 1 and not other.pngs
+    # what is no PNG is not shared; a process writes no more than its share; names are digests
+    other.add("0" * 64, b"<html>")
+    monkeypatch.setattr(figures, "SHARED_PNG_BYTES", len(png) - 1)
+    other.add("1" * 64, png)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{key}.png"]
+    assert other.known("0" * 64) is None and other.known("1" * 64) == png  # kept in memory
+    with pytest.raises(ValueError, match="digest"):
+        other.known("../gradebook")
+
+
 RECORD_REQUESTS = """
 import dlmath.codec as codec
 _receive, requests = codec.receive, []

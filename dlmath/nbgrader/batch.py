@@ -28,6 +28,7 @@ from traitlets.config import Config
 
 from dlmath.gradebook import upgrade
 from dlmath.nbgrader.grading import (
+    drawn_folder,
     figures_file,
     graded_in_turn,
     helper_pool,
@@ -118,6 +119,8 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
                 if pool and method == "fork" else None
             table = record_figures(config, coursedir, assignment, server.ready())
             table.dump(figures_file(cache))
+            table.shared = drawn_folder(cache)
+            table.shared.mkdir()
             wait_for_references(warmed, coursedir, assignment, cache)
             start_worker(config, None, snapshot)  # this process has the references already
             figures.install(table)

@@ -9,7 +9,8 @@ the first submission, the batch computes the PyTorch references once, from the i
 solutions (in a helper, when helpers are forked from the batch's process with the graders
 loaded, else there), and every grading process loads them. Meanwhile the batch draws the
 instructor's figures; a student's figure that is the same down to the last bit gets that
-PNG, after the student's grading is over (see dlmath/sealed/figures.py). `_worker` is the
+PNG, after the student's grading is over (see dlmath/sealed/figures.py), as does one the
+same as a student's figure any of the batch's processes drew before. `_worker` is the
 state of one grading process: what it loaded once for all its submissions.
 """
 
@@ -128,7 +129,8 @@ def _load_references() -> None:
         load_cache(Path(_worker.pop("cache")))
         loaded = True
     if _worker.get("figures"):
-        figures.install(FigureTable.load(Path(_worker.pop("figures"))))
+        path = Path(_worker.pop("figures"))
+        figures.install(FigureTable.load(path, shared=drawn_folder(path)))
         loaded = True
     if loaded:
         _settle()
@@ -280,6 +282,12 @@ def warm_here(assignment: str, cache: Path) -> None:
 
 def figures_file(references: Path) -> Path:
     return references.with_name("figures")
+
+
+def drawn_folder(beside: Path) -> Path:
+    """The folder, beside the batch's references and figures file, where its grading
+    processes share the students' figures they draw (FigureTable.shared)."""
+    return beside.with_name("drawn")
 
 
 def record_figures(config: Config, coursedir: CourseDirectory, assignment: str, server

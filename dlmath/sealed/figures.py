@@ -20,7 +20,9 @@ import importlib
 import inspect
 import io
 import json
+import os
 import pickle
+import re
 import sys
 import types
 import warnings
@@ -139,6 +141,7 @@ def _draw(figure: Any, pyplot: Any) -> None:
 
 MAX_SNAPSHOT_BYTES = 4 * 2**20  # a larger figure is drawn when shown, as it always was
 STUDENT_PNG_BYTES = 64 * 2**20  # students' PNGs a process keeps for figures shown again
+SHARED_PNG_BYTES = 256 * 2**20  # students' PNGs a process writes to its batch's shared folder
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 ALLOWED_GLOBALS = frozenset({  # (module, qualname): what a snapshot may refer to
@@ -664,26 +667,44 @@ def snapshot_key(data: bytes) -> str:
 class FigureTable:
     """The instructor's figures, and the students' drawn since, by their snapshot's digest,
     as PNG. `recording`: being filled in from the instructor's notebooks (before any
-    student's); the students' figures are kept up to STUDENT_PNG_BYTES in all."""
+    student's); the students' figures are kept up to STUDENT_PNG_BYTES in all. `shared`: a
+    folder the grading processes of one `dlmath grade` batch share (its private temporary
+    folder, beside the references, which no worker may read), where each writes the
+    students' PNGs it draws, up to SHARED_PNG_BYTES, and looks for those the others drew:
+    a figure drawn in one process is drawn in no other."""
 
     pngs: dict[str, bytes] = field(default_factory=dict)
     recording: bool = False
     reused: int = 0  # figures given a PNG drawn before (the instructor's, or a student's)
     students_bytes: int = 0  # of the students' PNGs kept
+    shared: Path | None = None
+    shared_bytes: int = 0  # of the students' PNGs written to `shared` by this process
 
     def add(self, key: str, png: bytes) -> None:
         if not png.startswith(PNG_SIGNATURE):
             return
         if self.recording:
             self.pngs[key] = png
-        elif key not in self.pngs and self.students_bytes + len(png) <= STUDENT_PNG_BYTES:
+            return
+        if key not in self.pngs and self.students_bytes + len(png) <= STUDENT_PNG_BYTES:
             self.pngs[key] = png
             self.students_bytes += len(png)
+        if self.shared is not None and self.shared_bytes + len(png) <= SHARED_PNG_BYTES:
+            self.shared_bytes += _write_whole(self._shared_path(key), png)
 
     def known(self, key: str) -> bytes | None:
-        png = None if self.recording else self.pngs.get(key)
+        if self.recording:
+            return None
+        png = self.pngs.get(key)
+        if png is None and self.shared is not None:
+            png = _read_png(self._shared_path(key))
         self.reused += png is not None
         return png
+
+    def _shared_path(self, key: str) -> Path:
+        if not _DIGEST.fullmatch(key):  # a digest names the file, nothing else does
+            raise ValueError(f"not a snapshot digest: {key[:80]!r}")
+        return self.shared / f"{key}.png"  # type: ignore[operator]
 
     def dump(self, path: Path) -> None:
         """Written whole or not at all (other processes wait for it), without pickle."""
@@ -693,8 +714,35 @@ class FigureTable:
         partial.rename(path)
 
     @classmethod
-    def load(cls, path: Path) -> FigureTable:
-        return cls({k: base64.b64decode(v) for k, v in json.loads(path.read_text()).items()})
+    def load(cls, path: Path, shared: Path | None = None) -> FigureTable:
+        return cls({k: base64.b64decode(v) for k, v in json.loads(path.read_text()).items()},
+                   shared=shared)
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _write_whole(path: Path, png: bytes) -> int:
+    """Bytes written: the PNG appears whole under its name, or not at all (another process
+    may read it at any moment); 0 when another process wrote it first."""
+    if path.exists():
+        return 0
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(png)
+        partial.rename(path)
+    except OSError:  # a full disk costs drawing the figure again elsewhere, nothing more
+        partial.unlink(missing_ok=True)
+        return 0
+    return len(png)
+
+
+def _read_png(path: Path) -> bytes | None:
+    try:
+        png = path.read_bytes()
+    except OSError:
+        return None
+    return png if png.startswith(PNG_SIGNATURE) else None
 
 
 _installed: FigureTable | None = None  # this grading process's table, set by `dlmath grade`
