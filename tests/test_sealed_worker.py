@@ -718,6 +718,25 @@ def test_the_mount_namespace_alone_covers_protected_paths(tmp_path):
     assert in_child(confine_and_read) == str(([True] * 5, "refused 13", "refused 13"))
 
 
+def test_a_protected_path_inside_another_is_covered_with_it(tmp_path):
+    """A cluster worker hides its whole local folder and the course bundle in it: covering
+    the outer folder hides the inner one, which is then not covered again (there is nothing
+    left to cover it on)."""
+    if not user_namespaces():
+        pytest.skip("no user namespaces here")
+    inner = tmp_path / "outer" / "inner"
+    inner.mkdir(parents=True)
+    (inner / "answers.txt").write_text("42")
+
+    def confine_and_read():
+        covered = open_protected([str(inner.parent), str(inner)])  # sorted, as they come
+        server = sandbox.server_namespaces(covered)
+        return len(covered), server[2].active, attempt(
+            lambda: (inner / "answers.txt").read_text())
+
+    assert in_child(confine_and_read) == str((1, True, "refused 2"))  # not there at all
+
+
 def test_landlock_alone_allows_only_python_and_scratch(tmp_path):
     if sandbox.landlock_abi() < 1:
         pytest.skip("no Landlock here")

@@ -215,9 +215,13 @@ class ServerError(RuntimeError):
 
 
 def open_protected(protected: list[str]) -> list[int]:
-    """Each protected path that exists, open as a descriptor that grants nothing (O_PATH)."""
+    """Each protected path that exists, open as a descriptor that grants nothing (O_PATH);
+    none inside another (covering that one hides it, and leaves nothing to cover it on)."""
+    paths = list(dict.fromkeys(os.path.realpath(p) for p in protected))
     fds = []
-    for path in dict.fromkeys(os.path.realpath(p) for p in protected):
+    for path in paths:
+        if any(other != path and sandbox._within(path, other) for other in paths):
+            continue
         with contextlib.suppress(OSError):
             fds.append(os.open(path, os.O_PATH | os.O_CLOEXEC))
     return fds
