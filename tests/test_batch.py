@@ -17,7 +17,7 @@ from course_support import ASSIGNMENT, STUDENTS, cases_state, cell_of, gradebook
 from nbgrader.api import Gradebook
 from pg import postgres_server, server_bin
 
-from dlmath.nbgrader import grading
+from dlmath.nbgrader import grading, sealed_execute
 from dlmath.nbgrader.batch import grade_assignment
 from dlmath.nbgrader.course import Course
 from dlmath.nbgrader.grading import SANITIZE
@@ -108,33 +108,38 @@ def test_same_figures_as_nbgrader_autograde(tmp_path):
 
 
 def test_the_batchs_processes_share_the_figures_they_draw(tmp_path, monkeypatch):
-    """The batch's table has its private folder, where the PNG of each figure a process
-    draws is written for the others (figures.py FigureTable.shared); a helper's table,
-    loaded with the instructor's figures, has the same folder."""
-    seen: list[tuple[Path, list[str]]] = []
+    """With helpers, the batch's table has a folder in the batch's private folder, hidden
+    from every worker while the batch runs, where each process writes the PNGs it draws
+    for the others (figures.py FigureTable.shared); a helper's table has the same one."""
+    seen: list[tuple[Path, list[str], set[str]]] = []
     install = figures.install
 
     def watched(table):
         if table is not None:
-            seen.append((table.shared, []))
+            seen.append((table.shared, [], set(sealed_execute._HOST_PRIVATE)))
         elif seen:
             seen[-1][1].extend(sorted(p.name for p in seen[-1][0].iterdir()))
         install(table)
 
     monkeypatch.setattr(figures, "install", watched)
-    cleo = [s for s in CLASS if s.id == "cleo"]  # her mistakes show in her figures
-    course = make_course(tmp_path / "c", assignment=FIGURES, students=cleo)
-    assert not grade_assignment(course.root, FIGURES, workers=1).failed
-    (folder, drawn), = seen
+    students = [s for s in CLASS if s.id in ("cleo", "eve")]  # their mistakes show in figures
+    course = make_course(tmp_path / "c", assignment=FIGURES, students=students)
+    assert not grade_assignment(course.root, FIGURES, workers=2).failed
+    (folder, drawn, hidden), = seen
     assert folder.name == "drawn" and drawn and all(n.endswith(".png") for n in drawn)
+    assert str(folder.parent) in hidden and str(folder.parent) not in sealed_execute._HOST_PRIVATE
+    # a helper, at its first submission, finds the folder beside the figures file
     monkeypatch.setattr(figures, "install", install)
-    # a helper, at its first submission
-    table_file = tmp_path / "figures"
+    monkeypatch.setattr(figures, "_installed", None)
+    monkeypatch.setattr(grading, "_settle", lambda: None)  # no gc.freeze in the test process
+    table_file = grading.figures_file(tmp_path / "references")
     FigureTable().dump(table_file)
-    monkeypatch.setitem(grading._worker, "figures", str(table_file))
-    grading._load_references()
-    assert figures.installed().shared == tmp_path / "drawn"
-    figures.install(None)
+    for made, shared in ((False, None), (True, tmp_path / "drawn")):  # the cluster: none
+        if made:
+            (tmp_path / "drawn").mkdir()
+        monkeypatch.setitem(grading._worker, "figures", str(table_file))
+        grading._load_references()
+        assert figures.installed().shared == shared
 
 
 def tampered(nb) -> list:

@@ -175,14 +175,19 @@ def test_a_figure_one_grading_process_drew_is_drawn_in_no_other(tmp_path, monkey
         second.draw_figures()  # not drawn: the first process's PNG, as the marker shows
     assert base64.b64decode(images(second)[0]) == png + b"drawn by the first process"
     assert other.reused == 1 and not other.pngs
-    # what is no PNG is not shared; a process writes no more than its share; names are digests
-    other.add("0" * 64, b"<html>")
+    # a process writes no more than its share; only a regular file holding a PNG is read
     monkeypatch.setattr(figures, "SHARED_PNG_BYTES", len(png) - 1)
     other.add("1" * 64, png)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{key}.png"]
-    assert other.known("0" * 64) is None and other.known("1" * 64) == png  # kept in memory
-    with pytest.raises(ValueError, match="digest"):
+    assert other.shared_bytes == 0 and other.known("1" * 64) == png  # kept in its memory
+    (tmp_path / f"{'2' * 64}.png").write_bytes(b"<html>")
+    (tmp_path / f"{'3' * 64}.png").symlink_to(tmp_path / f"{key}.png")
+    os.mkfifo(tmp_path / f"{'4' * 64}.png")
+    assert [other.known(c * 64) for c in "234"] == [None] * 3
+    with pytest.raises(ValueError, match="digest"):  # only a digest names a file
         other.known("../gradebook")
+    gone = FigureTable(shared=tmp_path / "gone")  # a folder that is not there costs nothing
+    gone.add(key, png)
+    assert gone.known(key) == png and gone.known("5" * 64) is None and gone.shared_bytes == 0
 
 
 RECORD_REQUESTS = """

@@ -44,6 +44,7 @@ from dlmath.nbgrader.grading import (
 from dlmath.nbgrader.plan import Job, course_directory, find_jobs, is_current, load_config
 from dlmath.nbgrader.record import Graded, late_penalties, write_submission
 from dlmath.nbgrader.sanitize import AssignmentSnapshot
+from dlmath.nbgrader.sealed_execute import protected_on_host
 from dlmath.sealed import figures
 from dlmath.sealed.sandbox import Protection
 
@@ -106,11 +107,14 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
     assignment = jobs[0].assignment
     snapshot = AssignmentSnapshot.load(gb, assignment)
     helpers = min(workers, len(jobs)) - 1
-    server = start_fork_server(config)  # this process grades too: its server loads meanwhile
-    method = start_method()
-    if method == "fork":
-        load_graders(snapshot)  # torch and the graders load once: the helpers inherit them
-    with tempfile.TemporaryDirectory(prefix="dlmath-references-") as tmp:
+    # The batch's private folder (references, figures) is hidden from every worker, as the
+    # course's own folders are, even where Landlock, which keeps them out of it, is missing.
+    with tempfile.TemporaryDirectory(prefix="dlmath-references-") as tmp, \
+            protected_on_host([tmp]):
+        server = start_fork_server(config)  # this process grades too: its server loads now
+        method = start_method()
+        if method == "fork":
+            load_graders(snapshot)  # torch and the graders load once: helpers inherit them
         cache = Path(tmp) / "references"
         with helper_pool(helpers, method, config, cache, snapshot) as pool:
             # A forked helper has the graders: it computes the references while this process
@@ -119,8 +123,9 @@ def _run_jobs(config, coursedir, gb, jobs, workers, summary, progress) -> None:
                 if pool and method == "fork" else None
             table = record_figures(config, coursedir, assignment, server.ready())
             table.dump(figures_file(cache))
-            table.shared = drawn_folder(cache)
-            table.shared.mkdir()
+            if pool:  # a figure drawn here is drawn by no helper, and the other way round
+                table.shared = drawn_folder(cache)
+                table.shared.mkdir(mode=0o700)
             wait_for_references(warmed, coursedir, assignment, cache)
             start_worker(config, None, snapshot)  # this process has the references already
             figures.install(table)

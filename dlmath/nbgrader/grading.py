@@ -9,8 +9,8 @@ the first submission, the batch computes the PyTorch references once, from the i
 solutions (in a helper, when helpers are forked from the batch's process with the graders
 loaded, else there), and every grading process loads them. Meanwhile the batch draws the
 instructor's figures; a student's figure that is the same down to the last bit gets that
-PNG, after the student's grading is over (see dlmath/sealed/figures.py), as does one the
-same as a student's figure any of the batch's processes drew before. `_worker` is the
+PNG, after the student's grading is over (see dlmath/sealed/figures.py), and so does one
+identical to a student's figure that any of the batch's processes drew before. `_worker` is the
 state of one grading process: what it loaded once for all its submissions.
 """
 
@@ -68,6 +68,10 @@ def start_worker(config: Config, cache_file: str | None, snapshot: AssignmentSna
     """Per grading process, before its first submission: the preprocessors, the graders
     (torch with them) and the sealed fork server, so no notebook pays for them. The
     reference cache is loaded with the first submission (it is written meanwhile)."""
+    if cache_file:  # a helper: the batch's private folder is hidden from its workers too
+        from dlmath.nbgrader.sealed_execute import protect_on_host
+
+        protect_on_host([str(Path(cache_file).parent)])
     start_fork_server(config)  # it loads in a process of its own while the graders load here
     autograde = [import_item(p) if isinstance(p, str) else p
                  for p in config.Autograde.get("autograde_preprocessors", [])]
@@ -130,7 +134,8 @@ def _load_references() -> None:
         loaded = True
     if _worker.get("figures"):
         path = Path(_worker.pop("figures"))
-        figures.install(FigureTable.load(path, shared=drawn_folder(path)))
+        drawn = drawn_folder(path)  # made by the batch when it has helpers (not the cluster)
+        figures.install(FigureTable.load(path, shared=drawn if drawn.is_dir() else None))
         loaded = True
     if loaded:
         _settle()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 
@@ -130,6 +131,17 @@ def protect_on_host(paths: list[str]) -> None:
     """Add paths of this host that no worker may see, whatever the course (a cluster
     worker's course bundle, its scratch space, its TLS key)."""
     _HOST_PRIVATE.update(str(Path(p).resolve()) for p in paths)
+
+
+@contextlib.contextmanager
+def protected_on_host(paths: list[str]) -> Iterator[None]:
+    """protect_on_host while the block runs (a batch's private folder, gone after it)."""
+    added = {str(Path(p).resolve()) for p in paths} - _HOST_PRIVATE
+    _HOST_PRIVATE.update(added)
+    try:
+        yield
+    finally:
+        _HOST_PRIVATE.difference_update(added)
 
 
 def course_paths(resources: dict) -> list[str]:

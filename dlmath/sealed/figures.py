@@ -23,7 +23,9 @@ import json
 import os
 import pickle
 import re
+import stat
 import sys
+import tempfile
 import types
 import warnings
 from collections.abc import Callable
@@ -113,8 +115,9 @@ def _draw(figure: Any, pyplot: Any) -> None:
 # Most students' figures are exactly the instructor's: the same code on the same numbers.
 # `dlmath grade` draws the instructor's once, and gives a student's figure that PNG when the
 # two are the same down to the last bit, instead of drawing it again (a quarter of a second
-# each); so too a figure the same as one drawn earlier in the process for another student
-# (a blank notebook's, the same mistake's). The student's code must never learn whether
+# each); so too a figure the same as one drawn earlier for another student (a blank
+# notebook's, the same mistake's) in the process or, in `dlmath grade`, in any of the
+# batch's processes (FigureTable.shared). The student's code must never learn whether
 # that happened: it would tell it whether its numbers are the instructor's. So a worker
 # draws nothing: when a figure is shown it sends a snapshot (the pickled figure and the
 # settings drawing reads) and goes on. When every exercise has its score and the student's
@@ -141,7 +144,8 @@ def _draw(figure: Any, pyplot: Any) -> None:
 
 MAX_SNAPSHOT_BYTES = 4 * 2**20  # a larger figure is drawn when shown, as it always was
 STUDENT_PNG_BYTES = 64 * 2**20  # students' PNGs a process keeps for figures shown again
-SHARED_PNG_BYTES = 256 * 2**20  # students' PNGs a process writes to its batch's shared folder
+SHARED_PNG_BYTES = 64 * 2**20  # students' PNGs a process writes to its batch's shared folder
+SHARED_READ_BYTES = 16 * 2**20  # a larger file there is no PNG a drawing worker sent
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 ALLOWED_GLOBALS = frozenset({  # (module, qualname): what a snapshot may refer to
@@ -668,16 +672,16 @@ class FigureTable:
     """The instructor's figures, and the students' drawn since, by their snapshot's digest,
     as PNG. `recording`: being filled in from the instructor's notebooks (before any
     student's); the students' figures are kept up to STUDENT_PNG_BYTES in all. `shared`: a
-    folder the grading processes of one `dlmath grade` batch share (its private temporary
-    folder, beside the references, which no worker may read), where each writes the
-    students' PNGs it draws, up to SHARED_PNG_BYTES, and looks for those the others drew:
-    a figure drawn in one process is drawn in no other."""
+    folder the grading processes of one `dlmath grade` batch share (in its private
+    temporary folder, beside the references, hidden from every worker), where each writes
+    the students' PNGs it draws, up to SHARED_PNG_BYTES, and looks for those the others
+    drew: a figure drawn in one process is drawn in no other."""
 
     pngs: dict[str, bytes] = field(default_factory=dict)
     recording: bool = False
     reused: int = 0  # figures given a PNG drawn before (the instructor's, or a student's)
     students_bytes: int = 0  # of the students' PNGs kept
-    shared: Path | None = None
+    shared: Path | None = None  # the folder the batch's processes share PNGs in
     shared_bytes: int = 0  # of the students' PNGs written to `shared` by this process
 
     def add(self, key: str, png: bytes) -> None:
@@ -724,25 +728,36 @@ _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 def _write_whole(path: Path, png: bytes) -> int:
     """Bytes written: the PNG appears whole under its name, or not at all (another process
-    may read it at any moment); 0 when another process wrote it first."""
+    may read it at any moment); 0 when another process wrote it first. The partial file is
+    a new one (O_EXCL), never one that was there."""
     if path.exists():
         return 0
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     try:
-        partial.write_bytes(png)
-        partial.rename(path)
-    except OSError:  # a full disk costs drawing the figure again elsewhere, nothing more
-        partial.unlink(missing_ok=True)
+        fd, partial = tempfile.mkstemp(dir=path.parent, suffix=".partial")
+    except OSError:  # the folder is gone, or full: the figure is drawn again elsewhere
+        return 0
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(png)
+        os.rename(partial, path)
+    except OSError:
+        Path(partial).unlink(missing_ok=True)
         return 0
     return len(png)
 
 
 def _read_png(path: Path) -> bytes | None:
+    """The PNG under `path`, if a regular file holds one (no link is followed, no pipe
+    waited on)."""
     try:
-        png = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
-    return png if png.startswith(PNG_SIGNATURE) else None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        png = file.read(SHARED_READ_BYTES + 1)
+    return png if png.startswith(PNG_SIGNATURE) and len(png) <= SHARED_READ_BYTES else None
 
 
 _installed: FigureTable | None = None  # this grading process's table, set by `dlmath grade`
