@@ -15,6 +15,14 @@ WORKERS = 2
 MEMORY_LIMIT = "900MiB"  # per worker: a poison notebook goes past it, a real one never
 
 
+def _cmdline(process: psutil.Process) -> list[str]:
+    """Its command line; empty for one that has exited (a killed worker not yet reaped)."""
+    try:
+        return process.cmdline()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return []
+
+
 class Cluster:
     def __init__(self, folder: Path, env: dict[str, str] | None = None):
         folder.mkdir(parents=True, exist_ok=True)
@@ -27,13 +35,13 @@ class Cluster:
         """The Dask worker processes (each a child of a `dask worker` nanny)."""
         found = []
         for nanny in psutil.Process(self.process.pid).children():
-            if "worker" in nanny.cmdline():
-                found += [p for p in nanny.children() if "spawn_main" in " ".join(p.cmdline())]
+            if "worker" in _cmdline(nanny):
+                found += [p for p in nanny.children() if "spawn_main" in " ".join(_cmdline(p))]
         return found
 
     def scheduler(self) -> psutil.Process:
         return next(p for p in psutil.Process(self.process.pid).children()
-                    if "scheduler" in p.cmdline())
+                    if "scheduler" in _cmdline(p))
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
