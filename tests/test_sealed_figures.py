@@ -162,6 +162,24 @@ def test_a_figure_drawn_for_one_student_is_not_drawn_again_for_the_next(monkeypa
     assert base64.b64decode(different).startswith(b"\x89PNG") and len(table.pngs) == 1
 
 
+def test_only_the_first_figure_a_drawing_worker_draws_is_kept_for_others():
+    """One worker draws all of a student's new figures, in turn: only the first was drawn
+    before any snapshot of the student's had been loaded there, so only it is given to
+    others. The instructor's figures (trusted) are all kept."""
+    second = PLOT.replace("1e4]", "2e4]")
+    table = FigureTable()
+    with open_sources([PLOT, second], figure_table=table) as sub:
+        sub.draw_figures()
+    assert len(images(sub)) == 2 and len(table.pngs) == 1
+    with open_sources([PLOT], figure_table=table) as again:
+        again.draw_figures()
+    assert table.reused == 1
+    recording = FigureTable(recording=True)
+    with open_sources([PLOT, second], figure_table=recording) as instructor:
+        instructor.draw_figures()
+    assert len(recording.pngs) == 2
+
+
 def test_a_figure_one_grading_process_drew_is_drawn_in_no_other(tmp_path, monkeypatch):
     """The grading processes of a batch share the students' PNGs through its private folder:
     one drawn by a process (here: its table) is given to the same figure in another."""
