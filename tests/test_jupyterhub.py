@@ -187,17 +187,40 @@ def fill_in(page: Page, site: Site, role: str, notebook: str, answers: dict[str,
     for index, cell in enumerate(released.cells):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in answers:
+            if cell.cell_type == "markdown":  # rendered, it hides its editor until opened
+                cells.nth(index).dblclick()
             cells.nth(index).locator(".cm-content").click()
             page.keyboard.press("Control+a")
             page.keyboard.insert_text(answers[grade_id])  # no auto-closed brackets
-    page.keyboard.press("Escape")
-    page.keyboard.press("Control+s")
-    expect(page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")).to_have_count(0)
+    save(page, f"{role}-{notebook}")
     saved = site.user(role).home / "dlmath" / assignment / notebook
     deadline = time.monotonic() + 30
     while solution_sources(saved, answers) != answers and time.monotonic() < deadline:
         time.sleep(0.5)
     assert solution_sources(saved, answers) == answers, "what was typed is not what was saved"
+
+
+def save(page: Page, name: str, attempts: int = 3) -> None:
+    """Save the open notebook with Ctrl+S, again if the tab stays unsaved: on a loaded machine
+    the keystroke once went nowhere (the tab never left its unsaved state in 30 s). Each new
+    attempt first activates the notebook's tab. A save that never happens fails with what
+    the page showed (a dialog's text, and a screenshot among the artifacts)."""
+    tab = page.locator(".lm-TabBar-tab.jp-mod-current")
+    dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")
+    for attempt in range(attempts):
+        if attempt:
+            tab.first.click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+s")
+        try:
+            expect(dirty).to_have_count(0, timeout=15_000)
+            return
+        except AssertionError:
+            continue
+    dialogs = page.locator(".jp-Dialog").all_inner_texts()
+    shot(page, f"{name}-not-saved")
+    raise AssertionError(f"{name} was not saved after {attempts} presses of Ctrl+S; "
+                         f"dialogs shown: {dialogs or 'none'}")
 
 
 def fetch(page: Page, assignment: str) -> None:
