@@ -326,8 +326,8 @@ class Submission:
             else:
                 self._show(figure, png, "")
         cells = len({id(figure.cell) for figure, _ in missing})
-        for index, ((figure, key), (png, problem)) in enumerate(zip(missing, self._draw_snapshots(
-                [figure.snapshot for figure, _ in missing], cells), strict=True)):
+        drawn = self._draw_snapshots([figure.snapshot for figure, _ in missing], cells)
+        for index, ((figure, key), (png, problem)) in enumerate(zip(missing, drawn, strict=True)):
             # Kept for others: a student's first figure only, drawn by a worker nothing of the
             # student's had touched (a snapshot before it could have changed the next one's).
             if png is not None and (index == 0 or table.recording):
