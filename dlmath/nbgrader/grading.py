@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import multiprocessing
 import os
 import sys
@@ -73,14 +74,45 @@ def start_worker(config: Config, cache_file: str | None, snapshot: AssignmentSna
 
         protect_on_host([str(Path(cache_file).parent)])
     start_fork_server(config)  # it loads in a process of its own while the graders load here
-    autograde = [import_item(p) if isinstance(p, str) else p
-                 for p in config.Autograde.get("autograde_preprocessors", [])]
-    chain = [batch_preprocessor(cls, snapshot, config=config)
-             for cls in (*SANITIZE, *autograde) if cls not in WRITES_GRADEBOOK]
-    _worker.update(config=config, chain=[p for p in chain if p.enabled], cache=cache_file,
+    _worker.update(config=config, chain=grading_chain(config, snapshot), cache=cache_file,
                    figures=cache_file and str(figures_file(Path(cache_file))))
     load_graders(snapshot)
     _settle()
+
+
+def grading_chain(config: Config, snapshot: AssignmentSnapshot, through: type | None = None
+                  ) -> list:
+    """The sanitize steps, then the course's autograde steps but those that write the
+    gradebook (through the first `through` among them, if given; [] if there is none)."""
+    autograde = [import_item(p) if isinstance(p, str) else p
+                 for p in config.Autograde.get("autograde_preprocessors", [])]
+    if through is not None:
+        ends = [i for i, cls in enumerate(autograde) if issubclass(cls, through)]
+        if not ends:
+            return []
+        autograde = autograde[:ends[0] + 1]
+    chain = [batch_preprocessor(cls, snapshot, config=config)
+             for cls in (*SANITIZE, *autograde) if cls not in WRITES_GRADEBOOK]
+    return [p for p in chain if p.enabled]
+
+
+def ahead_chain(config: Config, snapshot: AssignmentSnapshot) -> list:
+    """The chain of `nbgrader autograde`'s helper (ahead.py), through SealedExecute, with
+    the graders loaded and its sealed fork server ready, so it takes no notebook before it
+    can start on it."""
+    from dlmath.nbgrader.sealed_execute import SealedExecute
+    from dlmath.sealed.forkserver import fork_server
+
+    load_graders(snapshot)
+    chain = grading_chain(config, snapshot, through=SealedExecute)
+    for preprocessor in chain:  # what they would say, nbgrader's own steps say when it is
+        preprocessor.log = _QUIET  # their notebook's turn
+    fork_server(wait=True)  # the one the helper adopted (ahead.py), once it is ready
+    return chain
+
+
+_QUIET = logging.getLogger("dlmath.nbgrader.ahead")
+_QUIET.disabled = True
 
 
 def start_fork_server(config: Config, wait: bool = False):

@@ -16,13 +16,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import sys
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Float, Integer
+from traitlets import Bool, Float, Integer
 
 from dlmath.engine.report import first_message, render
 from dlmath.engine.results import ExerciseResult
@@ -63,6 +64,9 @@ class SealedExecute(NbGraderPreprocessor):
     output_bytes = _limit_trait("output_bytes")
     file_bytes = _limit_trait("file_bytes")
     grace_seconds = _limit_trait("grace_seconds")
+    grade_ahead = Bool(True, help="While nbgrader works through one notebook of its run, "
+                       "a second process executes the next ones (dlmath/nbgrader/ahead.py)"
+                       ).tag(config=True)
 
     _summarized = False  # once per run: every worker of it is confined alike
 
@@ -75,9 +79,17 @@ class SealedExecute(NbGraderPreprocessor):
         return SealedLimits(**{f.name: getattr(self, f.name) for f in fields(SealedLimits)})
 
     def preprocess(self, nb, resources):
-        scratch = released_files(resources)
-        server = fork_server(protected=course_paths(resources), wait=False)
+        computed = "torch" in sys.modules  # if not, torch has computed nothing here yet
+        protected = course_paths(resources)
+        server = fork_server(protected=protected, wait=False)
         load_graders(nb)  # torch and the graders load here while the server starts there
+        executed = self._executed_ahead(nb, resources, protected, may_fork=not computed)
+        self.log.debug("SealedExecute %s: %s", resources["nbgrader"]["notebook"],
+                       "executed ahead" if executed else "executing now")
+        if executed is not None:
+            resources.setdefault("dlmath", {}).update(executed.dlmath)
+            return nbformat.reads(executed.text, as_version=4), resources
+        scratch = released_files(resources)
         table = figures.installed()  # `dlmath grade`'s batch: with the instructor's figures
         table = _DRAWN if table is None else table
         with open_submission(nb, scratch, self.limits(), server=server.ready(),
@@ -99,6 +111,24 @@ class SealedExecute(NbGraderPreprocessor):
             record_cells(nb, submission)
         _settle()
         return nb, resources
+
+
+    def _executed_ahead(self, nb, resources, protected: list[str], may_fork: bool):
+        """This notebook as the run's helper (or this process, while waiting) executed it
+        from the same notebook; None: execute it now. The helper is forked at the run's
+        first notebook, with the graders loaded, if `may_fork` (see ahead.for_run)."""
+        if not self.grade_ahead or self.parent is None:  # a batch's own chain: no run
+            return None
+        from dlmath.nbgrader import ahead
+        from dlmath.nbgrader.grading import ahead_chain
+        from dlmath.nbgrader.sanitize import run_snapshot
+
+        snapshot = run_snapshot(self, resources)
+        run = ahead.for_run(self, resources, lambda: ahead_chain(self.config, snapshot),
+                            may_fork, protected, lambda: load_graders(nb))
+        ids = resources["nbgrader"]
+        return run.take((ids["student"], ids["assignment"], ids["notebook"]), nb) \
+            if run is not None else None
 
 
 # The figures this process has drawn after grading, by snapshot: a student's figure the same

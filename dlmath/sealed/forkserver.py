@@ -23,6 +23,7 @@ import contextlib
 import gc
 import importlib
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -253,6 +254,8 @@ class ForkServer:
             for fd in covered:
                 os.close(fd)
         self.lock = threading.Lock()
+        self.parent = os.getpid()
+        self.pidfd: int | None = None  # for a process that adopts it (adopt)
         self.started = time.monotonic()
         self.protections: list[sandbox.Protection] = []
         self.modules: list[str] = []
@@ -281,6 +284,9 @@ class ForkServer:
 
     @property
     def alive(self) -> bool:
+        if self.pidfd is not None and os.getpid() != self.parent:  # not our child: no poll
+            return self.process.returncode is None and not select.select(
+                [self.pidfd], [], [], 0)[0]
         return self.process.poll() is None
 
     def spawn(self, spec: dict[str, Any]) -> tuple[socket.socket, int, int]:
@@ -336,6 +342,32 @@ def fork_server(protected: list[str] | None = None, wait: bool = True) -> ForkSe
                 ForkServer(wanted, wait=False), os.getpid(), wanted)
         server = _server
     return server.ready() if wait else server
+
+
+def spare_server(protected: list[str]) -> ForkServer:
+    """A fork server started now for a process this one is about to fork (the helper of
+    dlmath/nbgrader/ahead.py), which adopts it: it loads meanwhile. The forking process
+    calls `handed_over` once the child has it."""
+    server = ForkServer(protected, wait=False)
+    server.pidfd = os.pidfd_open(server.process.pid)
+    return server
+
+
+def handed_over(server: ForkServer) -> None:
+    """In the process that started `server` for a child: it is the child's alone now (it
+    ends when the child closes it, or dies)."""
+    server.control.close()
+    if server.pidfd is not None:
+        os.close(server.pidfd)
+
+
+def adopt(server: ForkServer, protected: list[str]) -> None:
+    """In a forked child: `server` (spare_server) is this process's fork server; the
+    parent's, whose socket the child inherited, is closed here (the parent keeps it)."""
+    global _server, _server_owner, _server_protected
+    if _server is not None and _server_owner != os.getpid():
+        _server.control.close()
+    _server, _server_owner, _server_protected = server, os.getpid(), protected
 
 
 @atexit.register
