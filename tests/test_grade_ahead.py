@@ -24,12 +24,16 @@ STUDENTS = [s for s in CLASS if s.id in ("ada", "ben", "cleo", "eve")]
 ALONE = "--SealedExecute.grade_ahead=False"
 
 
-def autograde(course: Course, *flags: str) -> list[str]:
+def autograde(course: Course, *flags: str, helper: str | None = None) -> list[str]:
     """`nbgrader autograde`; for each notebook, whether SealedExecute took it as executed
-    ahead or executed it in nbgrader's own chain, as its debug log says."""
+    ahead or executed it in nbgrader's own chain, as its debug log says. `helper`: how
+    the log must say the helper started ('forked' or 'spawned'), if it did."""
     done = course.nbgrader("autograde", FIGURES, "--force", "--log-level=DEBUG", *flags)
+    log = done.stdout + done.stderr
+    if helper:
+        assert f"grading ahead: a {helper} helper process" in log
     said = re.compile(r"SealedExecute \w+: (executed ahead|executing now)$")
-    return [m[1] for m in map(said.search, (done.stdout + done.stderr).splitlines()) if m]
+    return [m[1] for m in map(said.search, log.splitlines()) if m]
 
 
 def with_config(course: Course, code: str) -> Course:
@@ -44,13 +48,13 @@ def with_config(course: Course, code: str) -> Course:
 WAITS = """
 # test: nbgrader's process waits for the helper's first result
 from dlmath.nbgrader import ahead as _ahead
-_take = _ahead.Ahead.take
+_take = _ahead.Run.take
 def _patient(self, key, nb):
     if self.index.get(key) == 0:
-        with self.arrived:
-            self.arrived.wait_for(lambda: self.taken_there or not self.alive, 120)
+        with self.helper.arrived:
+            self.helper.arrived.wait_for(lambda: self.helper.done or not self.helper.alive, 120)
     return _take(self, key, nb)
-_ahead.Ahead.take = _patient
+_ahead.Run.take = _patient
 """
 
 
@@ -80,10 +84,25 @@ def copy_of(course: Course, base: Path) -> Course:
 
 def test_grading_ahead_leaves_what_grading_alone_leaves(alone, tmp_path):
     course = with_config(copy_of(alone, tmp_path / "ahead"), WAITS)
-    taken = autograde(course)
+    taken = autograde(course, helper="forked")
     assert len(taken) == len(STUDENTS) * len(notebooks_of(FIGURES))
     assert taken[0] == "executing now"  # the run's first notebook: before the helper exists
     assert "executed ahead" in taken
+    same_results(course, alone)
+
+
+THREADED = """
+# test: a thread, as in the formgrader's Jupyter server: the helper is spawned, not forked
+import threading as _threading, time as _time
+_threading.Thread(target=_time.sleep, args=(600,), daemon=True).start()
+"""
+
+
+def test_a_spawned_helper_leaves_the_same(alone, tmp_path):
+    """Where forking is unsafe (a process with threads), the helper starts afresh."""
+    course = with_config(copy_of(alone, tmp_path / "spawned"), WAITS + THREADED)
+    taken = autograde(course, helper="spawned")
+    assert taken[0] == "executing now" and "executed ahead" in taken
     same_results(course, alone)
 
 
@@ -91,13 +110,13 @@ DIES = """
 # test: the helper dies as it takes its second notebook
 import os as _os
 from dlmath.nbgrader import ahead as _ahead
-_execute, _main = _ahead.Ahead._execute, _os.getpid()
-def _dying(self, index, _seen=[]):
+_execute, _main = _ahead.execute, _os.getpid()
+def _dying(order, index, chain, _seen=[]):
     if _os.getpid() != _main and _seen:
         _os._exit(3)
     _seen.append(index)
-    return _execute(self, index)
-_ahead.Ahead._execute = _dying
+    return _execute(order, index, chain)
+_ahead.execute = _dying
 """
 
 
@@ -109,15 +128,16 @@ def test_a_helper_that_dies_loses_nothing(alone, tmp_path):
     same_results(course, alone)
 
 
-class Planned(ahead.Ahead):
-    """An Ahead without a helper: what `take` does with what was executed ahead."""
-
-    def __init__(self, count: int) -> None:
-        self.planned = [ahead.Planned("s", "a", Path(f"n{i}.ipynb")) for i in range(count)]
-        self.index = {p.key: i for i, p in enumerate(self.planned)}
-        self.next = multiprocessing.get_context("fork").Value("i", 0)
-        self.done, self.alive, self.arrived = {}, False, threading.Condition()
-        self.taken_there = 0
+def without_helper(count: int) -> ahead.Run:
+    """A run of `count` notebooks whose helper is gone: what `take` does with what was
+    executed ahead."""
+    helper = object.__new__(ahead.Helper)
+    helper.state = multiprocessing.get_context("fork").Array("i", [1, 0])
+    helper.done, helper.alive, helper.arrived = {}, False, threading.Condition()
+    run = object.__new__(ahead.Run)
+    planned = [ahead.Planned("s", "a", Path(f"n{i}.ipynb")) for i in range(count)]
+    run.helper, run.id, run.index = helper, 1, {p.key: i for i, p in enumerate(planned)}
+    return run
 
 
 def test_a_notebook_executed_from_another_is_executed_again():
@@ -125,11 +145,11 @@ def test_a_notebook_executed_from_another_is_executed_again():
 
     nb, other = nbformat.v4.new_notebook(), nbformat.v4.new_notebook()
     other.cells.append(nbformat.v4.new_code_cell("x = 1"))
-    run = Planned(3)
-    run.next.value = 2  # the helper took 0 and 1
-    run.done = {0: ahead.Executed(ahead.digest(nb), "{}", {}),
-                1: ahead.Executed(ahead.digest(other), "{}", {})}
+    run = without_helper(3)
+    run.helper.state[1] = 2  # the helper took 0 and 1
+    run.helper.done = {(1, 0): ahead.Executed(ahead.digest(nb), "{}", {}),
+                       (1, 1): ahead.Executed(ahead.digest(other), "{}", {})}
     assert run.take(("s", "a", "n0"), nb) is not None
     assert run.take(("s", "a", "n1"), nb) is None  # executed from another notebook
-    assert run.take(("s", "a", "n2"), nb) is None and run.next.value == 3  # nobody took it
+    assert run.take(("s", "a", "n2"), nb) is None and run.helper.state[1] == 3  # nobody had
     assert run.take(("s", "a", "elsewhere"), nb) is None  # not in the plan

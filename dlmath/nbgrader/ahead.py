@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import itertools
 import multiprocessing
 import os
+import pickle
 import re
 import tempfile
 import threading
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbgrader.coursedir import CourseDirectory
 
 from dlmath.nbgrader.plan import Job, stage_files
 from dlmath.sealed import forkserver, sandbox
@@ -101,139 +104,196 @@ def _will_grade(converter, assignment: str, student: str) -> bool:
     return new is not None and old is not None and new > old
 
 
-class Ahead:
-    """The run's notebooks after the first, the counter of the next one nobody took, the
-    helper, and what has been executed ahead (here or there) and not yet taken."""
+@dataclass(frozen=True)
+class Order:
+    """One run, as the helper gets it (plain data: pickled on the way)."""
 
-    def __init__(self, planned: list[Planned], chain, coursedir, server, protected) -> None:
-        self.planned, self.coursedir = planned, coursedir
-        self.index = {p.key: i for i, p in enumerate(planned)}
-        self._chain = chain  # built in each process on first use (see _execute)
-        context = multiprocessing.get_context("fork")
-        self.next = context.Value("i", 0)  # the next notebook nobody took
-        self.done: dict[int, Executed | None] = {}
+    run: int
+    planned: list[Planned]
+    config: Any  # the run's traitlets Config
+    snapshot: Any  # its AssignmentSnapshot (sanitize.py)
+    root: str  # the course's root: nbgrader runs its steps from there
+    protected: list[str]  # SealedExecute's course_paths: what no worker may see
+
+
+def execute(order: Order, index: int, chain: list) -> Executed | None:
+    """Sanitize and SealedExecute one notebook of the run, as nbgrader will, here."""
+    planned = order.planned[index]
+    coursedir = CourseDirectory(config=order.config, root=order.root)
+    try:
+        with tempfile.TemporaryDirectory(prefix="dlmath-scratch-") as scratch:
+            stage_files(coursedir, Job(planned.student, planned.assignment,
+                                       planned.path.parent, ""), Path(scratch))
+            nb = nbformat.read(str(planned.path), as_version=4)
+            resources: dict[str, Any] = {
+                "unique_key": planned.path.stem,
+                "output_files_dir": f"{planned.path.stem}_files",
+                "metadata": {"path": scratch},
+                "nbgrader": {"student": planned.student, "assignment": planned.assignment,
+                             "notebook": planned.path.stem, "db_url": coursedir.db_url}}
+            for preprocessor in chain[:-1]:
+                nb, resources = preprocessor(nb, resources)
+            entry = digest(nb)
+            nb, resources = chain[-1](nb, resources)
+            return Executed(entry, nbformat.writes(nb), resources.get("dlmath", {}))
+    except Exception:  # nbgrader's process executes it again, and reports what fails
+        return None
+
+
+class Helper:
+    """nbgrader's process's handle on its helper, one for all its runs (the formgrader
+    makes a run per Autograde). `state` is shared: [the current run, the next notebook
+    of it nobody took]."""
+
+    def __init__(self, method: str, server=None, protected: list[str] | None = None):
+        self.method = {"fork": "forked", "spawn": "spawned"}[method]
+        context = multiprocessing.get_context(method)
+        self.state = context.Array("i", [0, 0])
+        orders, self.orders = context.Pipe(duplex=False)
+        self.results, results = context.Pipe(duplex=False)
+        self.process = context.Process(target=_help, daemon=True, name="dlmath-ahead",
+                                       args=(orders, results, self.state, server, protected))
+        self.process.start()
+        orders.close()
+        results.close()
+        if server is not None:
+            forkserver.handed_over(server)
+        self.done: dict[tuple[int, int], Executed | None] = {}  # (run, notebook) -> ...
         self.arrived = threading.Condition()  # guards `done` and `alive`
         self.alive = True
-        self.taken_there = 0  # results the helper sent
-        self.results, theirs = context.Pipe(duplex=False)
-        self.helper = context.Process(target=self._help, args=(theirs, server, protected),
-                                      daemon=True, name="dlmath-ahead")
-        self.helper.start()
-        theirs.close()
-        forkserver.handed_over(server)
-        # The helper's results are read as they come, so it never waits to send one.
+        # Its results are read as they come, so it never waits to send one.
         threading.Thread(target=self._receive, daemon=True, name="dlmath-ahead").start()
 
-    # --- nbgrader's process ----------------------------------------------------------------
+    def start(self, order: Order) -> None:
+        """A new run (what is left of the last one is left undone)."""
+        with self.arrived:
+            self.done.clear()
+            with self.state.get_lock():
+                self.state[0], self.state[1] = order.run, 0
+        try:
+            self.orders.send(order)
+        except OSError:
+            self.alive = False
 
-    def take(self, key: tuple[str, str, str], nb) -> Executed | None:
-        """The notebook `key` as executed ahead from this very `nb`; None: execute it here.
-        While the helper executes it, this process executes the next one nobody took."""
-        index = self.index.get(key)
-        if index is None:
-            return None
-        while True:
-            with self.arrived:
-                if index in self.done:
-                    executed = self.done.pop(index)
-                    break
-                if self._claim_up_to(index) or not self.alive:
-                    return None  # nobody took it, or the helper died with it: it is ours
-                mine = self._claim_next()
-                if mine is None:
-                    self.arrived.wait()
-                    continue
-            done = self._execute(mine)
-            with self.arrived:
-                self.done[mine] = done
-        if executed is None or executed.entry != digest(nb):
-            return None
-        return executed
-
-    def _claim_up_to(self, index: int) -> bool:
-        with self.next.get_lock():
-            if self.next.value <= index:
-                self.next.value = index + 1
+    def claim_up_to(self, run: int, index: int) -> bool:
+        with self.state.get_lock():
+            if self.state[0] == run and self.state[1] <= index:
+                self.state[1] = index + 1
                 return True
         return False
 
-    def _claim_next(self) -> int | None:
-        with self.next.get_lock():
-            if self.next.value >= len(self.planned):
-                return None
-            self.next.value += 1
-            return self.next.value - 1
+    def claim_next(self, run: int, count: int) -> int | None:
+        return _claim_next(self.state, run, count)
 
     def _receive(self) -> None:
         """The helper's results, until it exits or dies (then what it took and did not
         send is nbgrader's process's to execute)."""
         while True:
             try:
-                index, executed = self.results.recv()
+                run, index, executed = self.results.recv()
             except (EOFError, OSError):
                 break
             with self.arrived:
-                self.done[index] = executed
-                self.taken_there += executed is not None
+                self.done[run, index] = executed
                 self.arrived.notify_all()
         with self.arrived:
             self.alive = False
             self.arrived.notify_all()
 
-    # --- both processes ----------------------------------------------------------------------
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
 
-    def _execute(self, index: int) -> Executed | None:
-        """Sanitize and SealedExecute one notebook, as nbgrader will, in this process."""
-        planned = self.planned[index]
-        chain = self._chain() if callable(self._chain) else self._chain
-        self._chain = chain
-        try:
-            with tempfile.TemporaryDirectory(prefix="dlmath-scratch-") as scratch:
-                stage_files(self.coursedir, Job(planned.student, planned.assignment,
-                                                planned.path.parent, ""), Path(scratch))
-                nb = nbformat.read(str(planned.path), as_version=4)
-                resources: dict[str, Any] = {
-                    "unique_key": planned.path.stem,
-                    "output_files_dir": f"{planned.path.stem}_files",
-                    "metadata": {"path": scratch},
-                    "nbgrader": {"student": planned.student,
-                                 "assignment": planned.assignment,
-                                 "notebook": planned.path.stem,
-                                 "db_url": self.coursedir.db_url}}
-                for preprocessor in chain[:-1]:
-                    nb, resources = preprocessor(nb, resources)
-                entry = digest(nb)
-                nb, resources = chain[-1](nb, resources)
-                return Executed(entry, nbformat.writes(nb), resources.get("dlmath", {}))
-        except Exception:  # nbgrader's process runs it again, and reports what fails
+
+def _claim_next(state, run: int, count: int) -> int | None:
+    with state.get_lock():
+        if state[0] != run or state[1] >= count:
             return None
+        state[1] += 1
+        return state[1] - 1
 
-    # --- the helper ---------------------------------------------------------------------------
 
-    def _help(self, results: Connection, server, protected: list[str]) -> None:
-        sandbox.die_with_parent()
-        self.results.close()
+def _help(orders: Connection, results: Connection, state, server, protected) -> None:
+    """The helper: for each run it is given, the next notebook nobody took, until none is
+    left; then it waits for the next run."""
+    from dlmath.nbgrader.grading import ahead_chain
+    from dlmath.nbgrader.sealed_execute import protect_on_host
+
+    sandbox.die_with_parent()
+    if server is not None:
         forkserver.adopt(server, protected)
-        self._chain = self._chain()  # loaded and ready before it takes a notebook
-        while (index := self._claim_next()) is not None:
-            executed = self._execute(index)
+    made: tuple[bytes, list] | None = None  # the last run's chain, by its config
+    while True:
+        try:
+            order = orders.recv()
+        except (EOFError, OSError):
+            return
+        os.chdir(order.root)
+        protect_on_host(order.protected)  # the same paths as nbgrader's process (course_paths)
+        key = pickle.dumps((order.config, order.snapshot))
+        if made is None or made[0] != key:
+            made = key, ahead_chain(order.config, order.snapshot, order.protected)
+        while (index := _claim_next(state, order.run, len(order.planned))) is not None:
+            executed = execute(order, index, made[1])
             try:
-                results.send((index, executed))
+                results.send((order.run, index, executed))
             except OSError:
-                break
-        results.close()
+                return
 
 
-_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # exporter -> Ahead | None
+class Run:
+    """One `nbgrader autograde` run (or one Autograde of the formgrader) as graded ahead:
+    its notebooks after the first, and the helper's work on them."""
+
+    def __init__(self, helper: Helper, order: Order) -> None:
+        self.helper, self.order, self.id = helper, order, order.run
+        helper.start(order)
+        self.index = {p.key: i for i, p in enumerate(self.order.planned)}
+        self._chain: list | None = None
+
+    def take(self, key: tuple[str, str, str], nb) -> Executed | None:
+        """The notebook `key` as executed ahead from this very `nb`; None: execute it here.
+        While the helper executes it, this process executes the next one nobody took."""
+        index, helper = self.index.get(key), self.helper
+        if index is None:
+            return None
+        while True:
+            with helper.arrived:
+                if (self.id, index) in helper.done:
+                    executed = helper.done.pop((self.id, index))
+                    break
+                if helper.claim_up_to(self.id, index) or not helper.alive:
+                    return None  # nobody took it, or the helper died with it: it is ours
+                mine = helper.claim_next(self.id, len(self.order.planned))
+                if mine is None:
+                    helper.arrived.wait()
+                    continue
+            done = execute(self.order, mine, self.chain())
+            with helper.arrived:
+                helper.done[self.id, mine] = done
+        if executed is None or executed.entry != digest(nb):
+            return None
+        return executed
+
+    def chain(self) -> list:
+        from dlmath.nbgrader.grading import ahead_chain
+
+        if self._chain is None:
+            self._chain = ahead_chain(self.order.config, self.order.snapshot,
+                                      self.order.protected)
+        return self._chain
 
 
-def for_run(preprocessor, resources: dict, chain, may_fork: bool, protected: list[str],
-            load: Callable[[], None]) -> Ahead | None:
-    """The run's Ahead, started at its first notebook; None where it cannot help: not
-    nbgrader's Autograde, one core, no notebook after this one, or a process that cannot
-    fork safely: with threads (the formgrader's server), or where torch may have computed
-    (`may_fork` False), which leaves a forked child's torch hanging. Torch loaded but idle
-    forks well, as `dlmath grade`'s helpers do."""
+_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # exporter -> Run | None
+_HELPER: list[Helper] = []  # this process's, once started
+_NUMBERS = itertools.count(1)  # of its runs
+
+
+def for_run(preprocessor, resources: dict, snapshot, may_fork: bool, protected: list[str],
+            load: Callable[[], None]) -> Run | None:
+    """The run's Run, started at its first notebook; None where grading ahead cannot help:
+    not nbgrader's Autograde, one core, no notebook after this one, or no helper."""
     exporter = preprocessor.parent
     if exporter is None:
         return None
@@ -243,20 +303,34 @@ def for_run(preprocessor, resources: dict, chain, may_fork: bool, protected: lis
     converter = getattr(exporter, "parent", None)
     if not hasattr(converter, "assignments") or len(os.sched_getaffinity(0)) < 2:
         return None
-    if not may_fork or threading.active_count() > 1:
-        return None
     ids = resources["nbgrader"]
     planned = run_plan(converter, (ids["student"], ids["assignment"], ids["notebook"]))
-    if not planned:
+    started = bool(_HELPER)
+    helper = _helper(may_fork, protected, load) if planned else None
+    if helper is None:
         return None
-    server = forkserver.spare_server(protected)  # the helper's: it starts while `load`
-    load()  # loads torch and the graders, here, for the helper to inherit
-    ahead = _RUNS[exporter] = Ahead(planned, chain, converter.coursedir, server, protected)
-    atexit.register(_stop, ahead)
-    return ahead
+    if not started:
+        preprocessor.log.info("grading ahead: a %s helper process executes the next notebooks",
+                              helper.method)
+    run = _RUNS[exporter] = Run(helper, Order(
+        next(_NUMBERS), planned, preprocessor.config, snapshot,
+        str(converter.coursedir.root), protected))
+    return run
 
 
-def _stop(ahead: Ahead) -> None:
-    if ahead.helper.is_alive():
-        ahead.helper.kill()
-    ahead.helper.join(5)
+def _helper(may_fork: bool, protected: list[str], load: Callable[[], None]) -> Helper | None:
+    """This process's helper, started with its first run: forked where that is safe, so it
+    inherits torch and the graders, else spawned (the formgrader's server has threads, and
+    a forked child of a process whose torch has computed can hang: `may_fork` is False once
+    torch was loaded before this run). One that died is not replaced."""
+    if _HELPER:
+        return _HELPER[0] if _HELPER[0].alive else None
+    if may_fork and threading.active_count() == 1:
+        server = forkserver.spare_server(protected)  # the helper's: it starts while `load`
+        load()  # loads torch and the graders, here, for the helper to inherit
+        helper = Helper("fork", server, protected)
+    else:
+        helper = Helper("spawn")
+    _HELPER.append(helper)
+    atexit.register(helper.stop)
+    return helper

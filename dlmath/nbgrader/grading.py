@@ -96,7 +96,7 @@ def grading_chain(config: Config, snapshot: AssignmentSnapshot, through: type | 
     return [p for p in chain if p.enabled]
 
 
-def ahead_chain(config: Config, snapshot: AssignmentSnapshot) -> list:
+def ahead_chain(config: Config, snapshot: AssignmentSnapshot, protected: list[str]) -> list:
     """The chain of `nbgrader autograde`'s helper (ahead.py), through SealedExecute, with
     the graders loaded and its sealed fork server ready, so it takes no notebook before it
     can start on it."""
@@ -107,7 +107,7 @@ def ahead_chain(config: Config, snapshot: AssignmentSnapshot) -> list:
     chain = grading_chain(config, snapshot, through=SealedExecute)
     for preprocessor in chain:  # what they would say, nbgrader's own steps say when it is
         preprocessor.log = _QUIET  # their notebook's turn
-    fork_server(wait=True)  # the one the helper adopted (ahead.py), once it is ready
+    fork_server(protected=protected)  # SealedExecute's (the helper's adopted one if forked)
     return chain
 
 

@@ -120,12 +120,10 @@ class SealedExecute(NbGraderPreprocessor):
         if not self.grade_ahead or self.parent is None:  # a batch's own chain: no run
             return None
         from dlmath.nbgrader import ahead
-        from dlmath.nbgrader.grading import ahead_chain
         from dlmath.nbgrader.sanitize import run_snapshot
 
-        snapshot = run_snapshot(self, resources)
-        run = ahead.for_run(self, resources, lambda: ahead_chain(self.config, snapshot),
-                            may_fork, protected, lambda: load_graders(nb))
+        run = ahead.for_run(self, resources, run_snapshot(self, resources), may_fork,
+                            protected, lambda: load_graders(nb))
         ids = resources["nbgrader"]
         return run.take((ids["student"], ids["assignment"], ids["notebook"]), nb) \
             if run is not None else None
