@@ -447,6 +447,9 @@ def _formgrader_child(root: str, env: dict[str, str], assignments: list[str],
 
         config = load_config(Path(root))
         api = NbGraderAPI(course_directory(config), config=config)
+        # The server has threads of its own, so a helper that grades ahead is spawned
+        # there, not forked (dlmath/nbgrader/ahead.py): so here, with an idle thread.
+        threading.Thread(target=threading.Event().wait, daemon=True).start()
         timed, failed = [], []
         for assignment in assignments:
             for student in students:
