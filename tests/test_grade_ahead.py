@@ -4,6 +4,7 @@ helper executed from another notebook than nbgrader's is executed again."""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import re
 import shutil
@@ -137,6 +138,7 @@ def without_helper(count: int) -> ahead.Run:
     run = object.__new__(ahead.Run)
     planned = [ahead.Planned("s", "a", Path(f"n{i}.ipynb")) for i in range(count)]
     run.helper, run.id, run.index = helper, 1, {p.key: i for i, p in enumerate(planned)}
+    run.log = logging.getLogger("test")
     return run
 
 
@@ -147,8 +149,8 @@ def test_a_notebook_executed_from_another_is_executed_again():
     other.cells.append(nbformat.v4.new_code_cell("x = 1"))
     run = without_helper(3)
     run.helper.state[1] = 2  # the helper took 0 and 1
-    run.helper.done = {(1, 0): ahead.Executed(ahead.digest(nb), "{}", {}),
-                       (1, 1): ahead.Executed(ahead.digest(other), "{}", {})}
+    run.helper.done = {(1, 0): ahead.Executed(ahead.digest(nb), {}, {}),
+                       (1, 1): ahead.Executed(ahead.digest(other), {}, {})}
     assert run.take(("s", "a", "n0"), nb) is not None
     assert run.take(("s", "a", "n1"), nb) is None  # executed from another notebook
     assert run.take(("s", "a", "n2"), nb) is None and run.helper.state[1] == 3  # nobody had

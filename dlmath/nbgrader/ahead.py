@@ -24,6 +24,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import itertools
+import json
 import multiprocessing
 import os
 import pickle
@@ -62,12 +63,13 @@ class Executed:
     """A notebook after SealedExecute, and the notebook it started from (a digest)."""
 
     entry: str
-    text: str
+    notebook: Any  # a NotebookNode
     dlmath: dict  # SealedExecute's resources["dlmath"]: protections, cases
 
 
 def digest(nb) -> str:
-    return hashlib.sha256(nbformat.writes(nb).encode()).hexdigest()
+    """Of the notebook's whole content (its JSON, keys sorted), as nbgrader would write it."""
+    return hashlib.sha256(json.dumps(nb, sort_keys=True).encode()).hexdigest()
 
 
 def run_plan(converter, first: tuple[str, str, str]) -> list[Planned]:
@@ -135,7 +137,7 @@ def execute(order: Order, index: int, chain: list) -> Executed | None:
                 nb, resources = preprocessor(nb, resources)
             entry = digest(nb)
             nb, resources = chain[-1](nb, resources)
-            return Executed(entry, nbformat.writes(nb), resources.get("dlmath", {}))
+            return Executed(entry, nb, resources.get("dlmath", {}))
     except Exception:  # nbgrader's process executes it again, and reports what fails
         return None
 
@@ -246,8 +248,8 @@ class Run:
     """One `nbgrader autograde` run (or one Autograde of the formgrader) as graded ahead:
     its notebooks after the first, and the helper's work on them."""
 
-    def __init__(self, helper: Helper, order: Order) -> None:
-        self.helper, self.order, self.id = helper, order, order.run
+    def __init__(self, helper: Helper, order: Order, log) -> None:
+        self.helper, self.order, self.id, self.log = helper, order, order.run, log
         helper.start(order)
         self.index = {p.key: i for i, p in enumerate(self.order.planned)}
         self._chain: list | None = None
@@ -272,7 +274,9 @@ class Run:
             done = execute(self.order, mine, self.chain())
             with helper.arrived:
                 helper.done[self.id, mine] = done
-        if executed is None or executed.entry != digest(nb):
+        if executed is not None and executed.entry != digest(nb):
+            self.log.warning("%s: executed ahead from another notebook than nbgrader's; "
+                             "executing it again", "/".join(key))
             return None
         return executed
 
@@ -314,7 +318,7 @@ def for_run(preprocessor, resources: dict, snapshot, may_fork: bool, protected: 
                               helper.method)
     run = _RUNS[exporter] = Run(helper, Order(
         next(_NUMBERS), planned, preprocessor.config, snapshot,
-        str(converter.coursedir.root), protected))
+        str(converter.coursedir.root), protected), preprocessor.log)
     return run
 
 

@@ -88,7 +88,7 @@ class SealedExecute(NbGraderPreprocessor):
                        "executed ahead" if executed else "executing now")
         if executed is not None:
             resources.setdefault("dlmath", {}).update(executed.dlmath)
-            return nbformat.reads(executed.text, as_version=4), resources
+            return nbformat.from_dict(executed.notebook), resources
         scratch = released_files(resources)
         table = figures.installed()  # `dlmath grade`'s batch: with the instructor's figures
         table = _DRAWN if table is None else table
