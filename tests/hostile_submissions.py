@@ -304,8 +304,16 @@ def _arrived(hostile: HostileCourse) -> int:
     return count
 
 
-# every path that grades a class; the last on a real Dask cluster (tests/cluster_support.py)
-PATHS = ("nbgrader autograde", "dlmath grade", "dlmath grade --scheduler")
+# every path that grades a class; the last on a real Dask cluster (tests/cluster_support.py).
+# nbgrader autograde grades ahead in a helper process (dlmath/nbgrader/ahead.py): forked
+# from a process without threads (a terminal's), else spawned (the formgrader's server).
+SPAWNED = "nbgrader autograde, its helper spawned"
+PATHS = ("nbgrader autograde", SPAWNED, "dlmath grade", "dlmath grade --scheduler")
+THREADED = """
+# the hostile test: a thread, as the formgrader's server has: the helper is spawned
+import threading as _threading
+_threading.Thread(target=_threading.Event().wait, daemon=True).start()
+"""
 
 
 def autograde(hostile: HostileCourse, timeout: float = AUTOGRADE_TIMEOUT,
@@ -322,7 +330,11 @@ def autograde(hostile: HostileCourse, timeout: float = AUTOGRADE_TIMEOUT,
             elif path == "dlmath grade --scheduler":
                 done = _grade_on_a_cluster(hostile)
             else:
-                done = hostile.course.nbgrader("autograde", ASSIGNMENT, "--force", check=False)
+                if path == SPAWNED:  # the user's config: the course's is watched (h33)
+                    config = hostile.course.home / "jupyter" / "config" / "nbgrader_config.py"
+                    config.write_text(config.read_text() + THREADED)
+                done = hostile.course.nbgrader("autograde", ASSIGNMENT, "--force",
+                                               "--log-level=DEBUG", check=False)
     finally:
         if previous is None:
             os.environ.pop(SECRET_VARIABLE, None)

@@ -30,6 +30,7 @@ from hostile_submissions import (
     NOTEBOOK,
     NOTEBOOKS,
     PATHS,
+    SPAWNED,
     STUDENTS,
     HostileCourse,
     Outcome,
@@ -71,6 +72,7 @@ class Graded:
     run: Run
     rows: dict[str, Outcome]
     points: dict[str, float]
+    path: str
 
 
 @pytest.fixture(scope="module", params=PATHS)
@@ -80,7 +82,7 @@ def graded(tmp_path_factory, request) -> Iterator[Graded]:
         run = autograde(hostile, path=request.param)
         assert run.returncode == 0, f"{request.param} failed:\n{run.output[-3000:]}"
         rows = {r.student: r for r in outcomes(hostile)}
-        yield Graded(hostile, run, rows, points_of(hostile.course))
+        yield Graded(hostile, run, rows, points_of(hostile.course), request.param)
     finally:
         hostile.close()
 
@@ -190,6 +192,18 @@ def test_no_course_path_is_in_a_workers_memory(graded):
     hostile = graded.hostile
     for secret in (str(hostile.root), hostile.targets.autograders):
         assert secret not in found, said
+
+
+def test_nbgrader_graded_most_notebooks_ahead(graded):
+    """In both nbgrader paths the helper (forked, or spawned) executed most notebooks, the
+    attacks with them: the tests here hold there too."""
+    output = graded.run.output
+    if not graded.path.startswith("nbgrader"):
+        pytest.skip("grading ahead is nbgrader autograde's")
+    started = "spawned" if graded.path == SPAWNED else "forked"
+    assert f"grading ahead: a {started} helper process" in output
+    ahead = len(re.findall(r"SealedExecute \w+: executed ahead$", output, re.MULTILINE))
+    assert ahead > len(STUDENTS) * len(NOTEBOOKS) // 2, ahead
 
 
 def test_the_run_says_once_which_protections_are_active(graded):

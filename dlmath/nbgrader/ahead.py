@@ -163,6 +163,7 @@ class Helper:
         self.done: dict[tuple[int, int], Executed | None] = {}  # (run, notebook) -> ...
         self.arrived = threading.Condition()  # guards `done` and `alive`
         self.alive = True
+        self.warm = False  # it has sent a result: its first notebook pays for much it loads
         # Its results are read as they come, so it never waits to send one.
         threading.Thread(target=self._receive, daemon=True, name="dlmath-ahead").start()
 
@@ -197,6 +198,7 @@ class Helper:
                 break
             with self.arrived:
                 self.done[run, index] = executed
+                self.warm = True
                 self.arrived.notify_all()
         with self.arrived:
             self.alive = False
@@ -268,6 +270,8 @@ class Run:
                 if helper.claim_up_to(self.id, index) or not helper.alive:
                     return None  # nobody took it, or the helper died with it: it is ours
                 mine = helper.claim_next(self.id, len(self.order.planned))
+                if mine is None and not helper.warm:
+                    return None  # rather than wait for a cold helper (a spawned one's first)
                 if mine is None:
                     helper.arrived.wait()
                     continue
