@@ -138,7 +138,7 @@ def without_helper(count: int) -> ahead.Run:
     run = object.__new__(ahead.Run)
     planned = [ahead.Planned("s", "a", Path(f"n{i}.ipynb")) for i in range(count)]
     run.helper, run.id, run.index = helper, 1, {p.key: i for i, p in enumerate(planned)}
-    run.log = logging.getLogger("test")
+    run.log, run.patience = logging.getLogger("test"), 60.0
     return run
 
 
@@ -155,3 +155,27 @@ def test_a_notebook_executed_from_another_is_executed_again():
     assert run.take(("s", "a", "n1"), nb) is None  # executed from another notebook
     assert run.take(("s", "a", "n2"), nb) is None and run.helper.state[1] == 3  # nobody had
     assert run.take(("s", "a", "elsewhere"), nb) is None  # not in the plan
+
+
+HANGS = """
+# test: the helper hangs on its second notebook; nbgrader's process waits 3 s at most
+import os as _os, time as _time
+from dlmath.nbgrader import ahead as _ahead
+_execute, _main, _init = _ahead.execute, _os.getpid(), _ahead.Run.__init__
+def _hanging(order, index, chain, _seen=[]):
+    if _os.getpid() != _main and _seen:
+        _time.sleep(600)
+    _seen.append(index)
+    return _execute(order, index, chain)
+def _impatient(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    self.patience = 3.0
+_ahead.execute, _ahead.Run.__init__ = _hanging, _impatient
+"""
+
+
+def test_a_helper_that_hangs_is_waited_for_no_longer_than_a_notebook_may_take(alone, tmp_path):
+    course = with_config(copy_of(alone, tmp_path / "hangs"), WAITS + HANGS)
+    done = course.nbgrader("autograde", FIGURES, "--force")
+    assert "the helper has not sent it in 3 s; executing it here" in done.stdout + done.stderr
+    same_results(course, alone)

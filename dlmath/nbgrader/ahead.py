@@ -1,8 +1,8 @@
 """Grading ahead: `nbgrader autograde` on two cores, nbgrader's steps unchanged.
 
 nbgrader grades a run's notebooks one after another, in one process. From the run's first
-notebook on, a helper process, forked from nbgrader's, takes the run's next notebooks in
-nbgrader's order and does for each what nbgrader will: the sanitize steps, then
+notebook on, a helper process takes the run's next notebooks in nbgrader's order and does
+for each what nbgrader will: the sanitize steps, then
 SealedExecute, the student's code in a sealed worker of its own (as `dlmath grade`'s
 helpers do, with the chain of grading.py). When nbgrader's SealedExecute reaches a notebook
 the helper has executed, it takes the helper's notebook and grades, provided that nbgrader
@@ -11,10 +11,12 @@ otherwise it runs it here, as always. While it waits for the helper, it executes
 notebook nobody has taken yet itself. Every other step (sanitizing, writing the autograded
 notebooks, the gradebook) still runs in nbgrader's process, for every notebook.
 
-The helper is forked once torch and the graders are loaded (before torch computes
-anything: a forked torch that has computed can hang), so it inherits them; its sealed fork
-server, started by nbgrader's process just before, loads meanwhile and is handed over to
-it. Who takes which notebook is a counter the two processes share: the next one nobody
+One helper serves all of a process's runs (the formgrader makes one per Autograde). It is
+forked once torch and the graders are loaded (before torch computes anything: a forked
+torch that has computed can hang), so it inherits them; its sealed fork server, started by
+nbgrader's process just before, loads meanwhile and is handed over to it. Where forking is
+not safe (the formgrader's server has threads), it is spawned, and loads all itself. Who
+takes which notebook is a counter the two processes share: the next one nobody
 took. Only the trusted processes see it; the students' workers start from fork servers,
 programs of their own (dlmath/sealed/forkserver.py), and are confined as ever.
 """
@@ -31,6 +33,7 @@ import pickle
 import re
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -167,16 +170,20 @@ class Helper:
         # Its results are read as they come, so it never waits to send one.
         threading.Thread(target=self._receive, daemon=True, name="dlmath-ahead").start()
 
-    def start(self, order: Order) -> None:
-        """A new run (what is left of the last one is left undone)."""
+    def start(self, order: Order) -> bool:
+        """A new run (what is left of the last one is left undone); False if the helper
+        cannot have it (a config that cannot be pickled, a helper gone)."""
         with self.arrived:
             self.done.clear()
             with self.state.get_lock():
                 self.state[0], self.state[1] = order.run, 0
         try:
             self.orders.send(order)
-        except OSError:
-            self.alive = False
+        except Exception:
+            with self.state.get_lock():
+                self.state[0] = 0  # nothing of this run is the helper's
+            return False
+        return True
 
     def claim_up_to(self, run: int, index: int) -> bool:
         with self.state.get_lock():
@@ -250,9 +257,9 @@ class Run:
     """One `nbgrader autograde` run (or one Autograde of the formgrader) as graded ahead:
     its notebooks after the first, and the helper's work on them."""
 
-    def __init__(self, helper: Helper, order: Order, log) -> None:
+    def __init__(self, helper: Helper, order: Order, log, patience: float) -> None:
         self.helper, self.order, self.id, self.log = helper, order, order.run, log
-        helper.start(order)
+        self.patience = patience  # seconds to wait for a notebook: more than its limits
         self.index = {p.key: i for i, p in enumerate(self.order.planned)}
         self._chain: list | None = None
 
@@ -262,6 +269,7 @@ class Run:
         index, helper = self.index.get(key), self.helper
         if index is None:
             return None
+        deadline = time.monotonic() + self.patience
         while True:
             with helper.arrived:
                 if (self.id, index) in helper.done:
@@ -272,8 +280,12 @@ class Run:
                 mine = helper.claim_next(self.id, len(self.order.planned))
                 if mine is None and not helper.warm:
                     return None  # rather than wait for a cold helper (a spawned one's first)
+                if mine is None and time.monotonic() > deadline:
+                    self.log.warning("%s: the helper has not sent it in %.0f s; executing "
+                                     "it here", "/".join(key), self.patience)
+                    return None
                 if mine is None:
-                    helper.arrived.wait()
+                    helper.arrived.wait(max(deadline - time.monotonic(), 0) + 0.01)
                     continue
             done = execute(self.order, mine, self.chain())
             with helper.arrived:
@@ -299,7 +311,7 @@ _NUMBERS = itertools.count(1)  # of its runs
 
 
 def for_run(preprocessor, resources: dict, snapshot, may_fork: bool, protected: list[str],
-            load: Callable[[], None]) -> Run | None:
+            load: Callable[[], None], patience: float) -> Run | None:
     """The run's Run, started at its first notebook; None where grading ahead cannot help:
     not nbgrader's Autograde, one core, no notebook after this one, or no helper."""
     exporter = preprocessor.parent
@@ -320,9 +332,11 @@ def for_run(preprocessor, resources: dict, snapshot, may_fork: bool, protected: 
     if not started:
         preprocessor.log.info("grading ahead: a %s helper process executes the next notebooks",
                               helper.method)
-    run = _RUNS[exporter] = Run(helper, Order(
-        next(_NUMBERS), planned, preprocessor.config, snapshot,
-        str(converter.coursedir.root), protected), preprocessor.log)
+    order = Order(next(_NUMBERS), planned, preprocessor.config, snapshot,
+                  str(converter.coursedir.root), protected)
+    if not helper.start(order):
+        return None
+    run = _RUNS[exporter] = Run(helper, order, preprocessor.log, patience)
     return run
 
 

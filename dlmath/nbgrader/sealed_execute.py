@@ -122,8 +122,10 @@ class SealedExecute(NbGraderPreprocessor):
         from dlmath.nbgrader import ahead
         from dlmath.nbgrader.sanitize import run_snapshot
 
+        limits = self.limits()  # the helper's are the same: it waits longer than they allow
         run = ahead.for_run(self, resources, run_snapshot(self, resources), may_fork,
-                            protected, lambda: load_graders(nb))
+                            protected, lambda: load_graders(nb),
+                            patience=limits.notebook_seconds + 10 * limits.grace_seconds + 60)
         ids = resources["nbgrader"]
         return run.take((ids["student"], ids["assignment"], ids["notebook"]), nb) \
             if run is not None else None
