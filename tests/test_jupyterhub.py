@@ -187,6 +187,9 @@ def fill_in(page: Page, site: Site, role: str, notebook: str, answers: dict[str,
     for index, cell in enumerate(released.cells):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in answers:
+            # JupyterLab lays out only the cells in view: one below it has an editor with
+            # no size, which a click waits on as "not visible" (a CI run: cleo's 4th cell)
+            cells.nth(index).scroll_into_view_if_needed()
             if cell.cell_type == "markdown":  # rendered, it hides its editor until opened
                 cells.nth(index).dblclick()
             cells.nth(index).locator(".cm-content").click()
