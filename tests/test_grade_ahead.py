@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from course_support import cases_state, gradebook_state, make_course
+from hostile_submissions import THREADED
 
 from dlmath.nbgrader import ahead
 from dlmath.nbgrader.course import Course
@@ -90,13 +91,6 @@ def test_grading_ahead_leaves_what_grading_alone_leaves(alone, tmp_path):
     assert taken[0] == "executing now"  # the run's first notebook: before the helper exists
     assert "executed ahead" in taken
     same_results(course, alone)
-
-
-THREADED = """
-# test: a thread, as in the formgrader's Jupyter server: the helper is spawned, not forked
-import threading as _threading, time as _time
-_threading.Thread(target=_time.sleep, args=(600,), daemon=True).start()
-"""
 
 
 def test_a_spawned_helper_leaves_the_same(alone, tmp_path):

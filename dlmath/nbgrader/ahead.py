@@ -123,19 +123,16 @@ class Order:
 
 def execute(order: Order, index: int, chain: list) -> Executed | None:
     """Sanitize and SealedExecute one notebook of the run, as nbgrader will, here."""
+    from dlmath.nbgrader.grading import notebook_resources
+
     planned = order.planned[index]
     coursedir = CourseDirectory(config=order.config, root=order.root)
+    job = Job(planned.student, planned.assignment, planned.path.parent, "")
     try:
         with tempfile.TemporaryDirectory(prefix="dlmath-scratch-") as scratch:
-            stage_files(coursedir, Job(planned.student, planned.assignment,
-                                       planned.path.parent, ""), Path(scratch))
-            nb = nbformat.read(str(planned.path), as_version=4)
-            resources: dict[str, Any] = {
-                "unique_key": planned.path.stem,
-                "output_files_dir": f"{planned.path.stem}_files",
-                "metadata": {"path": scratch},
-                "nbgrader": {"student": planned.student, "assignment": planned.assignment,
-                             "notebook": planned.path.stem, "db_url": coursedir.db_url}}
+            stage_files(coursedir, job, Path(scratch))
+            nb = nbformat.read(str(planned.path), as_version=4)  # as nbconvert reads it
+            resources = notebook_resources(coursedir, job, planned.path, scratch)
             for preprocessor in chain[:-1]:
                 nb, resources = preprocessor(nb, resources)
             entry = digest(nb)

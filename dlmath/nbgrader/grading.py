@@ -204,12 +204,19 @@ def grade_job(job: Job) -> Graded:
     return graded
 
 
+def notebook_resources(coursedir: CourseDirectory, job: Job, path: Path, scratch: str
+                       ) -> dict[str, Any]:
+    """The resources nbgrader's converter hands its preprocessors for one notebook, with
+    the files beside it staged in `scratch`."""
+    return {"unique_key": path.stem, "output_files_dir": f"{path.stem}_files",
+            "metadata": {"path": scratch},
+            "nbgrader": {"student": job.student, "assignment": job.assignment,
+                         "notebook": path.stem, "db_url": coursedir.db_url}}
+
+
 def _grade_notebook(coursedir: CourseDirectory, job: Job, path: Path, scratch: str):
     nb = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
-    resources = {"unique_key": path.stem, "output_files_dir": f"{path.stem}_files",
-                 "metadata": {"path": scratch},
-                 "nbgrader": {"student": job.student, "assignment": job.assignment,
-                              "notebook": path.stem, "db_url": coursedir.db_url}}
+    resources = notebook_resources(coursedir, job, path, scratch)
     for preprocessor in _worker["chain"]:
         nb, resources = preprocessor(nb, resources)
     return nb, resources

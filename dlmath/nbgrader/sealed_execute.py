@@ -82,13 +82,13 @@ class SealedExecute(NbGraderPreprocessor):
         computed = "torch" in sys.modules  # if not, torch has computed nothing here yet
         protected = course_paths(resources)
         server = fork_server(protected=protected, wait=False)
-        load_graders(nb)  # torch and the graders load here while the server starts there
         executed = self._executed_ahead(nb, resources, protected, may_fork=not computed)
         self.log.debug("SealedExecute %s: %s", resources["nbgrader"]["notebook"],
                        "executed ahead" if executed else "executing now")
         if executed is not None:
             resources.setdefault("dlmath", {}).update(executed.dlmath)
             return nbformat.from_dict(executed.notebook), resources
+        load_graders(nb)  # torch and the graders load here while the server starts there
         scratch = released_files(resources)
         table = figures.installed()  # `dlmath grade`'s batch: with the instructor's figures
         table = _DRAWN if table is None else table
@@ -111,7 +111,6 @@ class SealedExecute(NbGraderPreprocessor):
             record_cells(nb, submission)
         _settle()
         return nb, resources
-
 
     def _executed_ahead(self, nb, resources, protected: list[str], may_fork: bool):
         """This notebook as the run's helper (or this process, while waiting) executed it
