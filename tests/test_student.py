@@ -41,6 +41,27 @@ def test_in_place_modification_detected():
         student("def f(x):\n    x[0] = 5\n    return x").f(np.zeros(3))
 
 
+@pytest.mark.parametrize("body", [
+    "x[0] = 5",  # a new value
+    "x[1] = np.nan",  # NaN where a number was
+    "x.shape = (1, 3)",  # the same numbers, another shape
+    "x.dtype = np.int64",  # the same bits, read as other numbers
+])
+def test_every_kind_of_change_in_place_is_detected(body):
+    with pytest.raises(InputModified, match="argument 1"):
+        student(f"def f(x):\n    {body}\n    return 1").f(np.array([0.0, 1.0, 2.0]))
+
+
+@pytest.mark.parametrize("body", [
+    "x[0] = 0.0",  # -0.0 becomes 0.0: other bits, an equal value
+    "x[1] = -x[1]",  # the NaN with its sign bit flipped: other bits, still NaN
+    "x[:] = x[::-1][::-1]",  # written over with the same numbers
+])
+def test_writing_equal_values_is_no_change(body):
+    assert student(f"def f(x):\n    {body}\n    return 1").f(
+        np.array([-0.0, np.nan, 2.0])) == 1
+
+
 def test_warnings_recorded_not_printed(capfd):
     s = student("def f(x):\n    return np.log(x)")
     s.f(np.zeros(1))

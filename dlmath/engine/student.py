@@ -8,6 +8,7 @@ authoring, `check` and the in-kernel path) and the sealed student (a worker proc
 
 from __future__ import annotations
 
+import _signal
 import contextlib
 import copy
 import io
@@ -48,6 +49,27 @@ MAX_WHERE = 1500  # a worker's error texts are cut at 2000 (sealed/student.py): 
 @dataclass
 class CallLimits:
     seconds_per_call: float = 5.0
+    output_characters: int | None = None  # what a call may print (None: no limit)
+
+
+class OutputFlood(BaseException):
+    """A call printed more than its limit; a BaseException so `except Exception` misses it."""
+
+
+class CappedOutput(io.TextIOBase):
+    """What a call prints, counted, not kept: past `cap` characters the call is stopped."""
+
+    def __init__(self, cap: int):
+        self.cap, self.used = cap, 0
+
+    def write(self, text: str) -> int:
+        self.used += len(text)
+        if self.used > self.cap:
+            raise OutputFlood()
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
 
 
 class Student(Protocol):
@@ -149,7 +171,10 @@ class LocalStudent(StudentBase):
         def label() -> str:  # only a message needs it, and printing arrays is not free
             return call_label(name, *as_passed(before, args, kwargs))
 
-        with capture_student(self.warnings), time_limit(self.limits.seconds_per_call, label):
+        cap = self.limits.output_characters
+        output = None if cap is None else CappedOutput(cap)
+        with capture_student(self.warnings, output), \
+                time_limit(self.limits.seconds_per_call, label):
             try:
                 if self.tracing:
                     result, used = traced_call(fn, args, kwargs)
@@ -160,6 +185,8 @@ class LocalStudent(StudentBase):
                 raise
             except Exception as exc:  # the student's bug, reported as such
                 raise raised_error(label(), exc) from None
+            if output is not None and output.used > output.cap:  # it caught OutputFlood
+                raise OutputFlood()
         check_unchanged(label, before, args, kwargs)
         try:
             return to_plain(result)
@@ -216,8 +243,12 @@ def check_unchanged(label: Callable[[], str], before: list[tuple[str, Any]], arg
 
 def _same(old: Any, new: Any) -> bool:
     if isinstance(old, np.ndarray):
-        return (isinstance(new, np.ndarray) and old.shape == new.shape
-                and bool(np.array_equal(old, new, equal_nan=True)))
+        if not isinstance(new, np.ndarray) or old.shape != new.shape:
+            return False
+        if old.dtype == new.dtype and old.dtype.kind in "biufc" and \
+                old.tobytes() == new.tobytes():
+            return True  # the same bits are equal values: no need for array_equal's work
+        return bool(np.array_equal(old, new, equal_nan=True))
     if isinstance(old, dict):
         return isinstance(new, dict) and old.keys() == new.keys() and all(
             _same(old[k], new[k]) for k in old)
@@ -268,9 +299,11 @@ def _student_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def capture_student(warning_log: list[str]) -> Iterator[None]:
-    """Swallow what student code prints and record its warnings: nothing reaches stderr."""
-    sink = io.StringIO()
+def capture_student(warning_log: list[str], sink: io.TextIOBase | None = None
+                    ) -> Iterator[None]:
+    """Swallow what student code prints (into `sink`) and record its warnings: nothing
+    reaches stderr."""
+    sink = io.StringIO() if sink is None else sink
     # Underflow to 0 is what stable formulas rely on (exp(-2000) == 0.0), not a fault.
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(sink), \
             contextlib.redirect_stderr(sink), np.errstate(all="warn", under="ignore"):
@@ -307,10 +340,9 @@ def time_limit(seconds: float, label: str | Callable[[], str]) -> Iterator[None]
         yield
         return
 
-    def _fire(signum, frame):
-        raise _Alarm()
-
-    previous = signal.signal(signal.SIGALRM, _fire)
+    # _signal, not signal: the same calls without their enum conversions (a call's time
+    # limit is set around every call a grader makes).
+    previous = _signal.signal(_SIGALRM, _fire_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
@@ -320,7 +352,14 @@ def time_limit(seconds: float, label: str | Callable[[], str]) -> Iterator[None]
                              "or a loop far slower than needed?") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        _signal.signal(_SIGALRM, previous)
+
+
+_SIGALRM = int(signal.SIGALRM)
+
+
+def _fire_alarm(signum: int, frame: Any) -> None:
+    raise _Alarm()
 
 
 def register_cell(number: int, source: str) -> str:

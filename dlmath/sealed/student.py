@@ -521,10 +521,10 @@ class SealedStudent(StudentBase):
         self.warnings += [w[:MAX_TEXT] for w in _strings(reply.get("warnings"))][:max(room, 0)]
         if self.tracing:
             self.traced |= set(_strings(reply.get("traced", []))[:1000])
-        states = reply.get("rngs", [])
-        for rng, tree in zip(codec.generators(args), states if type(states) is list else [],
-                             strict=False):
-            _advance(rng, tree, buffers, label)
+        states = reply.get("rngs")
+        if states and type(states) is list:  # most calls pass no Generator: no walk
+            for rng, tree in zip(codec.generators(args), states, strict=False):
+                _advance(rng, tree, buffers, label)
 
     def _answer(self, reply: dict, buffers: list[memoryview], what: Callable[[], str],
                 name: str = "") -> Any:

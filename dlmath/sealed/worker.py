@@ -17,8 +17,6 @@ answer (its errors, warnings, traced operations, in-place checks) is the local o
 from __future__ import annotations
 
 import builtins
-import contextlib
-import io
 import os
 import socket
 import sys
@@ -29,59 +27,19 @@ import numpy as np
 
 from dlmath import codec
 from dlmath.engine.errors import StudentCrashed, StudentError, StudentRaised, WrongReturnType
-from dlmath.engine.student import CallLimits, LocalStudent, call_label, time_limit
+from dlmath.engine.student import (
+    CallLimits,
+    LocalStudent,
+    OutputFlood,
+    call_label,
+    time_limit,
+)
 from dlmath.sealed import cells, figures, sandbox
 
 REQUEST_BYTES = 2**34  # the grader is trusted; its requests are as large as it likes
 ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-
-
-class OutputFlood(BaseException):
-    """A call printed more than its limit; a BaseException so `except Exception` misses it."""
-
-
-class _CallSink(io.TextIOBase):
-    def __init__(self, cap: int):
-        self.cap, self.used = cap, 0
-
-    def write(self, text: str) -> int:
-        self.used += len(text)
-        if self.used > self.cap:
-            raise OutputFlood()
-        return len(text)
-
-    def writable(self) -> bool:
-        return True
-
-
-class CappedFunctions:
-    """The namespace as the worker's LocalStudent sees it: each function it calls prints
-    into a capped sink (LocalStudent's own sink keeps everything in memory)."""
-
-    def __init__(self, namespace: dict, cap: int):
-        self.namespace, self.cap = namespace, cap
-
-    def get(self, name: str, default: Any = None) -> Any:
-        value = self.namespace.get(name, default)
-        return self._capped(value) if callable(value) else value
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.namespace
-
-    def __getitem__(self, name: str) -> Any:
-        return self.namespace[name]
-
-    def _capped(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            sink = _CallSink(self.cap)
-            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                result = fn(*args, **kwargs)
-            if sink.used > self.cap:  # it caught OutputFlood and went on
-                raise OutputFlood()
-            return result
-        return call
 
 
 def error_to_plain(exc: StudentError) -> dict[str, Any]:
@@ -96,9 +54,8 @@ class Worker:
         self.sock, self.limits = sock, limits
         self.namespace: dict[str, Any] = {"__name__": "__main__"}
         builtins.display = cells.display  # type: ignore[attr-defined]  # as in IPython
-        self.student = LocalStudent(
-            CappedFunctions(self.namespace, int(limits["output_bytes"])),  # type: ignore[arg-type]
-            limits=CallLimits(float(limits["call_seconds"])))
+        self.student = LocalStudent(self.namespace, limits=CallLimits(
+            float(limits["call_seconds"]), output_characters=int(limits["output_bytes"])))
         self.warnings_sent = 0
 
     def serve(self) -> None:
@@ -197,10 +154,12 @@ class Worker:
         reply["warnings"] = [w[:2000] for w in warnings[self.warnings_sent:]]
         self.warnings_sent = len(warnings)
         reply["traced"] = sorted(self.student.traced) if self.student.tracing else []
-        encoder = codec.Encoder()
-        encoder.buffers = buffers
-        reply["rngs"] = [encoder.value(g.bit_generator.state) for g in rngs]
-        codec.send(self.sock, reply, encoder.buffers)
+        reply["rngs"] = []
+        if rngs:
+            encoder = codec.Encoder()
+            encoder.buffers = buffers
+            reply["rngs"] = [encoder.value(g.bit_generator.state) for g in rngs]
+        codec.send(self.sock, reply, buffers)
 
 
 def reopen_files(files: Sequence[tuple[int, str]]) -> None:
