@@ -1,5 +1,7 @@
 """The local student: calls, errors, in-place edits, warnings, time limits, plain data."""
 
+import signal
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from dlmath.engine.errors import (
     StudentTimeout,
     WrongReturnType,
 )
-from dlmath.engine.student import CallLimits, LocalStudent, exec_cells
+from dlmath.engine.student import CallLimits, LocalStudent, OutputFlood, exec_cells
 
 
 def student(code: str, seconds: float = 5.0) -> LocalStudent:
@@ -55,11 +57,61 @@ def test_every_kind_of_change_in_place_is_detected(body):
 @pytest.mark.parametrize("body", [
     "x[0] = 0.0",  # -0.0 becomes 0.0: other bits, an equal value
     "x[1] = -x[1]",  # the NaN with its sign bit flipped: other bits, still NaN
-    "x[:] = x[::-1][::-1]",  # written over with the same numbers
 ])
 def test_writing_equal_values_is_no_change(body):
     assert student(f"def f(x):\n    {body}\n    return 1").f(
         np.array([-0.0, np.nan, 2.0])) == 1
+
+
+@pytest.mark.parametrize("argument", [
+    np.arange(6.0).reshape(2, 3).T,  # Fortran order
+    np.arange(12.0).reshape(3, 4)[::2, 1:3],  # a view, not contiguous
+    np.array(3.0),  # 0-d
+])
+def test_a_change_in_place_is_seen_whatever_the_layout(argument):
+    s = student("def f(x):\n    x[...] = x * 2 + 1\n    return 1")
+    with pytest.raises(InputModified, match="argument 1"):
+        s.f(argument)
+    assert student("def f(x):\n    return float(x.sum())").f(argument) == argument.sum()
+
+
+def test_a_change_under_a_mask_is_seen():
+    masked = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+    with pytest.raises(InputModified, match="argument 1"):
+        student("def f(x):\n    x.data[1] = 99.0\n    return 1").f(masked)
+
+
+FLOOD = "def f(x, catch):\n" \
+        "    try:\n" \
+        "        print('x' * 50)\n" \
+        "    except BaseException:\n" \
+        "        if not catch:\n" \
+        "            raise\n" \
+        "    if catch == 'modify':\n" \
+        "        x[0] = 1.0\n" \
+        "    if catch == 'raise':\n" \
+        "        raise ValueError('after the flood')\n" \
+        "    return np.transpose(x)"
+
+
+@pytest.mark.parametrize("catch", [False, True, "modify"])
+def test_a_call_printing_past_its_cap_is_stopped(catch):
+    s = LocalStudent(student(FLOOD).namespace, limits=CallLimits(5.0, output_characters=10))
+    s.trace(True)
+    with pytest.raises(OutputFlood):
+        s.f(np.zeros(2), catch)
+    assert s.traced == set()  # nothing the call did counts: it did not end
+
+
+def test_a_call_raising_after_its_flood_reports_what_it_raised():
+    s = LocalStudent(student(FLOOD).namespace, limits=CallLimits(5.0, output_characters=10))
+    with pytest.raises(StudentRaised, match="after the flood"):
+        s.f(np.zeros(2), "raise")
+
+
+def test_a_call_printing_within_its_cap_returns():
+    s = LocalStudent(student(FLOOD).namespace, limits=CallLimits(5.0, output_characters=100))
+    assert np.array_equal(s.f(np.zeros(2), False), [0.0, 0.0])
 
 
 def test_warnings_recorded_not_printed(capfd):
@@ -73,6 +125,18 @@ def test_prints_swallowed(capfd):
     student("import sys\ndef f():\n    print('hi'); sys.stderr.write('err')\n    return 1").f()
     out = capfd.readouterr()
     assert out.out == "" and out.err == ""
+
+
+def test_a_call_leaves_the_alarm_handler_it_found():
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGALRM, mine)
+    try:
+        assert student("def f():\n    return 1").f() == 1
+        assert signal.getsignal(signal.SIGALRM) is mine
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_infinite_loop_times_out():

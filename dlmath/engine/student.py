@@ -178,15 +178,15 @@ class LocalStudent(StudentBase):
             try:
                 if self.tracing:
                     result, used = traced_call(fn, args, kwargs)
-                    self.traced |= used
                 else:
-                    result = fn(*args, **kwargs)
+                    result, used = fn(*args, **kwargs), set()
             except StudentTimeout:
                 raise
             except Exception as exc:  # the student's bug, reported as such
                 raise raised_error(label(), exc) from None
             if output is not None and output.used > output.cap:  # it caught OutputFlood
                 raise OutputFlood()
+            self.traced |= used
         check_unchanged(label, before, args, kwargs)
         try:
             return to_plain(result)
@@ -245,8 +245,8 @@ def _same(old: Any, new: Any) -> bool:
     if isinstance(old, np.ndarray):
         if not isinstance(new, np.ndarray) or old.shape != new.shape:
             return False
-        if old.dtype == new.dtype and old.dtype.kind in "biufc" and \
-                old.tobytes() == new.tobytes():
+        if type(old) is np.ndarray and type(new) is np.ndarray and old.dtype == new.dtype \
+                and old.dtype.kind in "biufc" and old.tobytes() == new.tobytes():
             return True  # the same bits are equal values: no need for array_equal's work
         return bool(np.array_equal(old, new, equal_nan=True))
     if isinstance(old, dict):
