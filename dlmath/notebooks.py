@@ -8,6 +8,7 @@ nbgrader metadata.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +81,18 @@ def graded_cell(cell: NotebookNode, where: str) -> GradeCall:
 def parse_graded_cell(source: str, points: object, grade_id: str, where: str) -> GradeCall:
     """The same, from a graded cell's parts (the gradebook keeps them apart). `where` names
     the cell in the NotebookError raised for a cell that cannot be graded as it is."""
+    if type(points) in (int, float, str, type(None)) and type(grade_id) is str:
+        return _parsed_graded_cell(source, points, grade_id, where)  # the same cells,
+    return _parse_graded_cell(source, points, grade_id, where)  # notebook after notebook
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_graded_cell(source: str, points: object, grade_id: str, where: str
+                        ) -> GradeCall:
+    return _parse_graded_cell(source, points, grade_id, where)
+
+
+def _parse_graded_cell(source: str, points: object, grade_id: str, where: str) -> GradeCall:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:

@@ -9,6 +9,7 @@ spellings the source check cannot see.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -61,14 +62,12 @@ class Forbidden:
 
     def scan(self, sources: Iterable[str]) -> list[Use]:
         """Forbidden operations written in the function or the student helpers it calls."""
-        functions = _top_level_functions(sources)
         uses: list[Use] = []
-        for name in _reachable(self.function, functions):
-            for key, line in _operations_in(functions[name]):
-                if key in self.keys or key == DYNAMIC:
-                    where = f"line {line} of {name}" if name == self.function else \
-                        f"in your helper {name}, line {line}"
-                    uses.append(Use(self.label(key), where))
+        for name, key, line in _operations(self.function, tuple(sources)):
+            if key in self.keys or key == DYNAMIC:
+                where = f"line {line} of {name}" if name == self.function else \
+                    f"in your helper {name}, line {line}"
+                uses.append(Use(self.label(key), where))
         return uses
 
     def check(self, sources: Iterable[str], traced: Iterable[str]) -> None:
@@ -82,18 +81,34 @@ class Forbidden:
                 f"yourself: {', '.join(self.names)} are not allowed here.")
 
 
+# A notebook's exercises scan the same cells, and most cells (those students leave as
+# released) are the same from one notebook to the next: each is parsed once per process.
+@functools.lru_cache(maxsize=256)
+def _operations(function: str, sources: tuple[str, ...]) -> tuple[tuple[str, str, int], ...]:
+    """(function, operation key, line) of every operation in `function` and the student
+    helpers it calls."""
+    functions = _top_level_functions(sources)
+    return tuple((name, key, line) for name in _reachable(function, functions)
+                 for key, line in _operations_in(functions[name]))
+
+
 def _top_level_functions(sources: Iterable[str]) -> dict[str, ast.FunctionDef]:
     """The last definition of each top-level function across the cells, as Python runs them."""
     functions: dict[str, ast.FunctionDef] = {}
     for source in sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef):
-                functions[node.name] = node
+        functions.update(_cell_functions(source))
     return functions
+
+
+@functools.lru_cache(maxsize=1024)
+def _cell_functions(source: str) -> tuple[tuple[str, ast.FunctionDef], ...]:
+    """The top-level functions one cell defines, in order (none if it does not parse).
+    Shared between callers: nothing here changes a tree."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ()
+    return tuple((node.name, node) for node in tree.body if isinstance(node, ast.FunctionDef))
 
 
 def _reachable(start: str, functions: dict[str, ast.FunctionDef]) -> list[str]:

@@ -79,13 +79,18 @@ def load_grader(exercise_id: str) -> ModuleType:
 
 def collect_cases(module: ModuleType, part: str = "") -> list[Case]:
     """Expand the `test_*` functions of a grader module (or of one part) into cases."""
+    return list(_collected(module, part))
+
+
+@functools.lru_cache(maxsize=512)  # every notebook grades the same exercises
+def _collected(module: ModuleType, part: str) -> tuple[Case, ...]:
     prefix = f"test_{part}" if part else "test_"
     cases = []
     for name, fn in vars(module).items():
         if callable(fn) and (name == prefix or name.startswith(prefix if not part
                                                                else prefix + "_")):
             cases += list(_expand(name, fn))
-    return cases
+    return tuple(cases)
 
 
 def _expand(name: str, fn: Callable[..., Any]) -> Iterator[Case]:
