@@ -82,7 +82,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    console = Console(width=max(132, Console().width))  # the table needs 130 columns
+    console = Console(width=max(152, Console().width))  # the table needs 150 columns
     command = shlex.join([sys.executable, *sys.argv]) if argv is None else shlex.join(argv)
     sizes = tuple(int(n) for n in args.sizes.split(",") if n.strip())
     with kept_or_removed(args.workdir, args.keep) as workdir:
