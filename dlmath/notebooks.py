@@ -81,8 +81,8 @@ def graded_cell(cell: NotebookNode, where: str) -> GradeCall:
 def parse_graded_cell(source: str, points: object, grade_id: str, where: str) -> GradeCall:
     """The same, from a graded cell's parts (the gradebook keeps them apart). `where` names
     the cell in the NotebookError raised for a cell that cannot be graded as it is."""
-    # The same cells, notebook after notebook: parsed once (metadata that cannot be a key,
-    # which only a damaged notebook has, is parsed each time, to its error).
+    # The same cells, notebook after notebook: parsed once. Other metadata (only a damaged
+    # notebook has it) is parsed each time, to its error.
     if type(points) in (int, float, str, type(None)) and type(grade_id) is str:
         return _parsed_graded_cell(source, points, grade_id, where)
     return _parse_graded_cell(source, points, grade_id, where)

@@ -66,3 +66,21 @@ def test_solution_code_drops_markers():
 def test_written_notebooks_validate(tmp_path):
     nb = notebook(solution("f_solution", "def f():\n    pass"))
     nbformat.validate(nb)
+
+
+@pytest.mark.parametrize("points", [2, 2.0, "2", True, 1, 3, None, "2.0", -0.0,
+                                    float("nan"), [2], {"a": 1}])
+def test_a_graded_cell_parsed_before_gives_what_parsing_it_again_gives(points):
+    from dlmath.notebooks import _parse_graded_cell, parse_graded_cell
+
+    source = "dlmath.grade('01_linear_algebra/matmul', points=2)"
+
+    def outcome(parse):
+        try:
+            return parse(source, points, "g", "cell 3")
+        except NotebookError as exc:
+            return str(exc)
+
+    fresh = outcome(_parse_graded_cell)
+    for _ in range(2):
+        assert outcome(parse_graded_cell) == fresh

@@ -62,12 +62,14 @@ class Forbidden:
 
     def scan(self, sources: Iterable[str]) -> list[Use]:
         """Forbidden operations written in the function or the student helpers it calls."""
+        functions = _top_level_functions(sources)
         uses: list[Use] = []
-        for name, key, line in _operations(self.function, tuple(sources)):
-            if key in self.keys or key == DYNAMIC:
-                where = f"line {line} of {name}" if name == self.function else \
-                    f"in your helper {name}, line {line}"
-                uses.append(Use(self.label(key), where))
+        for name in _reachable(self.function, functions):
+            for key, line in functions[name].operations:
+                if key in self.keys or key == DYNAMIC:
+                    where = f"line {line} of {name}" if name == self.function else \
+                        f"in your helper {name}, line {line}"
+                    uses.append(Use(self.label(key), where))
         return uses
 
     def check(self, sources: Iterable[str], traced: Iterable[str]) -> None:
@@ -81,44 +83,46 @@ class Forbidden:
                 f"yourself: {', '.join(self.names)} are not allowed here.")
 
 
-# A notebook's exercises scan the same cells, and most cells (those students leave as
-# released) are the same from one notebook to the next: each is parsed once per process.
-@functools.lru_cache(maxsize=256)
-def _operations(function: str, sources: tuple[str, ...]) -> tuple[tuple[str, str, int], ...]:
-    """(function, operation key, line) of every operation in `function` and the student
-    helpers it calls."""
-    functions = _top_level_functions(sources)
-    return tuple((name, key, line) for name in _reachable(function, functions)
-                 for key, line in _operations_in(functions[name]))
+@dataclass(frozen=True)
+class _Function:
+    """What the scan needs of a top-level function: its operations, and the names it refers
+    to, in the order they appear (the helpers it may call)."""
+
+    operations: tuple[tuple[str, int], ...]
+    names: tuple[str, ...]
 
 
-def _top_level_functions(sources: Iterable[str]) -> dict[str, ast.FunctionDef]:
+def _top_level_functions(sources: Iterable[str]) -> dict[str, _Function]:
     """The last definition of each top-level function across the cells, as Python runs them."""
-    functions: dict[str, ast.FunctionDef] = {}
+    functions: dict[str, _Function] = {}
     for source in sources:
         functions.update(_cell_functions(source))
     return functions
 
 
+# A notebook's exercises scan the same cells, and most cells (those students leave as
+# released) are the same from one notebook to the next: each is read once per process. What
+# is kept is the little the scan needs, not the cell's syntax tree.
 @functools.lru_cache(maxsize=1024)
-def _cell_functions(source: str) -> tuple[tuple[str, ast.FunctionDef], ...]:
-    """The top-level functions one cell defines, in order (none if it does not parse).
-    Shared between callers: nothing here changes a tree."""
+def _cell_functions(source: str) -> tuple[tuple[str, _Function], ...]:
+    """The top-level functions one cell defines, in order (none if it does not parse)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return ()
-    return tuple((node.name, node) for node in tree.body if isinstance(node, ast.FunctionDef))
+    return tuple((node.name, _Function(tuple(_operations_in(node)), tuple(
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name))))
+        for node in tree.body if isinstance(node, ast.FunctionDef))
 
 
-def _reachable(start: str, functions: dict[str, ast.FunctionDef]) -> list[str]:
+def _reachable(start: str, functions: dict[str, _Function]) -> list[str]:
     seen, todo = [], [start]
     while todo:
         name = todo.pop()
         if name in seen or name not in functions:
             continue
         seen.append(name)
-        todo += [n.id for n in ast.walk(functions[name]) if isinstance(n, ast.Name)]
+        todo += functions[name].names
     return seen
 
 
