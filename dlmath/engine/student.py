@@ -332,6 +332,13 @@ class _Alarm(BaseException):
     """Raised by SIGALRM inside student code; a BaseException so `except Exception` misses it."""
 
 
+_SIGALRM = int(signal.SIGALRM)
+
+
+def _fire_alarm(signum: int, frame: Any) -> None:
+    raise _Alarm()
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float, label: str | Callable[[], str]) -> Iterator[None]:
     """Stop a call that runs too long (main thread only; elsewhere the call is unbounded).
@@ -353,13 +360,6 @@ def time_limit(seconds: float, label: str | Callable[[], str]) -> Iterator[None]
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         _signal.signal(_SIGALRM, previous)
-
-
-_SIGALRM = int(signal.SIGALRM)
-
-
-def _fire_alarm(signum: int, frame: Any) -> None:
-    raise _Alarm()
 
 
 def register_cell(number: int, source: str) -> str:

@@ -154,12 +154,10 @@ class Worker:
         reply["warnings"] = [w[:2000] for w in warnings[self.warnings_sent:]]
         self.warnings_sent = len(warnings)
         reply["traced"] = sorted(self.student.traced) if self.student.tracing else []
-        reply["rngs"] = []
-        if rngs:
-            encoder = codec.Encoder()
-            encoder.buffers = buffers
-            reply["rngs"] = [encoder.value(g.bit_generator.state) for g in rngs]
-        codec.send(self.sock, reply, buffers)
+        encoder = codec.Encoder()
+        encoder.buffers = buffers
+        reply["rngs"] = [encoder.value(g.bit_generator.state) for g in rngs]
+        codec.send(self.sock, reply, encoder.buffers)
 
 
 def reopen_files(files: Sequence[tuple[int, str]]) -> None:
