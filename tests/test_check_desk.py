@@ -6,8 +6,13 @@ JupyterHub in tests/test_jupyterhub.py; here the desk is called directly.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import multiprocessing
+import os
 import re
+import signal
+from concurrent.futures.process import BrokenProcessPool
 
 import nbformat
 import pytest
@@ -16,7 +21,8 @@ from pg import postgres_server, server_bin
 
 from dlmath.course import release_dir
 from dlmath.gradebook import CASES, CHECKS
-from dlmath.hub.desk import Desk, DeskSettings
+from dlmath.hub.desk import Desk, DeskSettings, Reply
+from dlmath.hub.pool import Pool, _ready
 from dlmath.notebooks import fill_solutions, read
 from dlmath.sim.demo import reference
 
@@ -193,3 +199,46 @@ def test_values_a_check_showed_score_nothing_in_the_final_grading(desk, tmp_path
         return next(e.score for e in report.exercises if e.exercise.endswith("/log_softmax"))
 
     assert final_score(paste) <= final_score(None) == 0
+
+
+# --- the service's pool of grading processes ----------------------------------------------
+def kill_the_pool() -> None:
+    """Kill the pool's processes (this test's only children) as a crash or OOM would."""
+    for process in multiprocessing.active_children():
+        os.kill(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def pool(tmp_path):
+    pool = Pool(tmp_path, f"sqlite:///{tmp_path}/gradebook.db", DeskSettings(), size=1)
+    yield pool
+    pool.executor.shutdown(cancel_futures=True)
+
+
+def test_a_process_that_died_between_checks_costs_no_check(pool):
+    """A process that failed to start or died idle broke the pool before the check came:
+    the check has not run, so it runs on a new pool instead of being refused."""
+    assert pool.executor.submit(_ready).result(timeout=120)
+    broken = pool.executor
+    kill_the_pool()
+    with pytest.raises(BrokenProcessPool):  # the pool has noticed
+        broken.submit(_ready).result(timeout=60)
+    reply = asyncio.run(pool.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook()))
+    assert (reply.outcome, reply.score) == ("graded", 3), reply.text
+    assert pool.executor is not broken
+
+
+def test_a_process_that_dies_while_grading_says_so_and_the_next_check_runs(pool):
+    looping = notebook(softmax="def softmax(z, axis=-1):\n    while True:\n        pass")
+
+    async def killed_while_grading() -> Reply:
+        checking = asyncio.create_task(pool.check("eve", ASSIGNMENT, NOTEBOOK, "softmax",
+                                                  looping))
+        await asyncio.sleep(5)
+        kill_the_pool()
+        return await checking
+
+    reply = asyncio.run(killed_while_grading())
+    assert reply.outcome == "failed" and "restarted" in reply.text, reply.text
+    reply = asyncio.run(pool.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook()))
+    assert (reply.outcome, reply.score) == ("graded", 3), reply.text

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from alembic import command
@@ -11,6 +15,7 @@ from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "dlmath_alembic_version"  # nbgrader's is alembic_version: never shared
+UPGRADE_LOCK = 0x646C6D617468  # "dlmath": PostgreSQL's advisory lock for upgrading
 
 METADATA = sa.MetaData()
 
@@ -68,6 +73,47 @@ def upgrade(db_url: str, course_id: str = "dlmath") -> None:
     its migration history only on a database it finds empty."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(db_url, course_id):
-        pass
-    command.upgrade(alembic_config(db_url), "head")
+    with _one_upgrader_at_a_time(db_url):
+        with Gradebook(db_url, course_id):
+            pass
+        command.upgrade(alembic_config(db_url), "head")
+
+
+@contextlib.contextmanager
+def _one_upgrader_at_a_time(db_url: str) -> Iterator[None]:
+    """Hold a lock across processes while the tables are made: processes that start together
+    (the check service's pool, autograde and its helper) would otherwise each create the same
+    tables, and all but one fail. SQLite's DDL is not transactional, so its lock is an
+    advisory flock on the database file (SQLite's own locks are fcntl's: they do not meet);
+    PostgreSQL's is an advisory lock held by a session."""
+    url = sa.engine.make_url(db_url)
+    backend = url.get_backend_name()
+    if backend == "sqlite" and url.database not in (None, "", ":memory:"):
+        with _opened(Path(url.database)) as database:
+            if database:
+                fcntl.flock(database, fcntl.LOCK_EX)
+            yield
+    elif backend == "postgresql":
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as session:
+                session.execute(sa.select(sa.func.pg_advisory_lock(UPGRADE_LOCK)))
+                yield  # the lock ends with the session
+        finally:
+            engine.dispose()
+    else:
+        yield
+
+
+def _opened(path: Path) -> BinaryIO | contextlib.nullcontext[None]:
+    """The database file to lock, made if missing (SQLite reads an empty file as an empty
+    database); read-only if that is all this user may; nothing if it cannot be opened at
+    all, which SQLite will then report in its own words."""
+    for mode in ("ab", "rb"):
+        try:
+            return open(path, mode)
+        except PermissionError:
+            continue
+        except FileNotFoundError:  # no such folder
+            break
+    return contextlib.nullcontext()

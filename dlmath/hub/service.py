@@ -5,9 +5,8 @@
 
 The hub vouches for the token (HubAuthenticated; the token must carry
 access:services!service=<this service>); a request naming another student than the token's
-is refused. Grading runs in a pool of processes, each with its own desk and fork server, so
-a check that hangs or crashes its worker costs only that check and two students are served
-at once. Settings come from the course's nbgrader_config.py:
+is refused. Grading runs in a pool of processes (pool.py). Settings come from the course's
+nbgrader_config.py:
 
     c.DlmathCheck.checks_per_hour = 4          # per student and exercise
     c.DlmathCheck.closed_assignments = ["05_initialization"]   # an exam: no checks
@@ -15,13 +14,9 @@ at once. Settings come from the course's nbgrader_config.py:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from jupyterhub.services.auth import HubAuthenticated
@@ -29,54 +24,11 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.web import Application, RequestHandler, authenticated
 
-from dlmath.hub.desk import Desk, DeskSettings, Reply
+from dlmath.hub.desk import DeskSettings, Reply
+from dlmath.hub.pool import Pool
 
 log = logging.getLogger("dlmath.check")
 MAX_BODY = 10 * 2**20
-_desk: Desk | None = None
-
-
-def _start_desk(course_root: str, db_url: str, settings: DeskSettings) -> None:
-    global _desk
-    _desk = Desk(Path(course_root), db_url, settings)
-    _desk.warm()
-
-
-def _ready() -> bool:
-    return _desk is not None
-
-
-def _check(student: str, assignment: str, notebook: str, exercise: str, content: str) -> Reply:
-    assert _desk is not None
-    return _desk.check(student, assignment, notebook, exercise, content)
-
-
-class Pool:
-    """Processes that grade; replaced whole if one of them dies."""
-
-    def __init__(self, course_root: Path, db_url: str, settings: DeskSettings, size: int):
-        self.args = (str(course_root), db_url, settings)
-        self.size = size
-        self.executor = self._new()
-
-    def _new(self) -> ProcessPoolExecutor:
-        executor = ProcessPoolExecutor(self.size,
-                                       mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_start_desk, initargs=self.args)
-        for _ in range(self.size):  # start and warm every process now, not at the first check
-            executor.submit(_ready)
-        return executor
-
-    async def check(self, *args: str) -> Reply:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self.executor, _check, *args)
-        except BrokenProcessPool:
-            self.executor = self._new()
-            return Reply("failed", "The check service restarted while grading; it was not "
-                                   "counted. Try again.")
-
-
 class CheckHandler(HubAuthenticated, RequestHandler):
     def initialize(self, pool: Pool) -> None:
         self.pool = pool
