@@ -849,6 +849,31 @@ def test_the_thread_limit_holds_whatever_the_graders_uid():
         assert uid > sandbox.WORKER_UID_BASE and f"uid {uid}," in limit.detail, limit
 
 
+@pytest.mark.skipif(os.getuid() != 0, reason="workers take uids of their own under root only")
+def test_workers_of_two_fork_servers_never_share_a_uid_or_its_thread_limit():
+    """Each fork server's PID namespace numbers its workers 2, 3, ... again: a uid made from
+    that number would be shared by the workers of every grading process at once, and one
+    student's threads would count against another's limit."""
+    hog = ("import os, threading\nstop = threading.Event()\nstarted = []\n"
+           "try:\n    for _ in range(300):\n"
+           "        started.append(threading.Thread(target=stop.wait, daemon=True))\n"
+           "        started[-1].start()\nexcept RuntimeError:\n    pass\n"
+           "print(os.getuid(), len(started))")
+    servers = [ForkServer(), ForkServer()]
+    try:
+        with sealed(hog, server=servers[0]) as hogging, \
+                sealed(hog, server=servers[1]) as other:  # while the first holds its threads
+            runs = [(sub.worker.global_pid, *map(int, text(sub.cells[0]).split()))
+                    for sub in (hogging, other)]
+    finally:
+        for server in servers:
+            server.close()
+    (pid1, uid1, started1), (pid2, uid2, started2) = runs
+    assert uid1 != uid2
+    assert (uid1, uid2) == (sandbox.WORKER_UID_BASE + pid1, sandbox.WORKER_UID_BASE + pid2)
+    assert started1 == started2 > 1  # the second found its whole limit free
+
+
 def test_no_protected_path_reaches_the_server_or_its_workers(tmp_path):
     """Not on the server's command line (every account may read it), not in its environment,
     not anywhere in a worker's memory: the paths travel as descriptors."""

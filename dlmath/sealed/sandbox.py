@@ -10,8 +10,9 @@ Layers, each optional (a missing one is reported, never fatal):
   with it), and a mount namespace in which the scratch directory is a private tmpfs of
   bounded size and /proc is covered; unless root, inside a nested user namespace;
 - the uid: under root, each worker runs as an unprivileged uid of its own (WORKER_UID_BASE
-  plus its PID), as PrairieLearn's graders do, keeping only the capability to read what
-  Landlock lets it read (the Python installation may sit in root's home). The kernel
+  plus its PID in the grader's PID namespace), as PrairieLearn's graders do, keeping only
+  the capability to read what Landlock lets it read (the Python installation may sit in
+  root's home). The kernel
   exempts uid 0 from RLIMIT_NPROC; an unprivileged uid, or a user namespace of its own,
   makes the thread limit hold and count this worker alone;
 - Landlock: read-only access to the Python installation and system libraries, full access
@@ -46,10 +47,11 @@ MS_BIND, MS_REC, MS_PRIVATE = 1 << 12, 1 << 14, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP = 1, 4, 38, 22
 PR_SET_KEEPCAPS, PR_CAPBSET_DROP = 8, 24
 CAP_DAC_READ_SEARCH, CAP_LAST = 2, 63
-# Under root, a worker's uid and gid are this plus its PID in the server's PID namespace
-# (below the kernel's pid_max, at most 2**22): unused by any account, unique among living
-# workers, so RLIMIT_NPROC counts one worker's threads and nothing it leaves has an owner
-# that anything else runs as.
+# Under root, a worker's uid and gid are this plus its PID as /proc numbers it, in the
+# grader's PID namespace (below the kernel's pid_max, at most 2**22): unused by any account,
+# unique among living workers of every fork server (each server's own namespace numbers its
+# workers 2, 3, ... again), so RLIMIT_NPROC counts one worker's threads and nothing it
+# leaves has an owner that anything else runs as.
 WORKER_UID_BASE = 2_000_000_000
 SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/etc/ld.so.cache",
                      "/etc/localtime", "/dev/urandom", "/dev/zero")
@@ -259,13 +261,21 @@ def _capset(capabilities: int) -> bool:
     return number is not None and _libc.syscall(number, header, data) >= 0
 
 
-def _unprivileged_uid() -> tuple[Protection, int | None]:
-    """Under root: become WORKER_UID_BASE + this PID, keeping only CAP_DAC_READ_SEARCH (the
-    Python installation may be in root's own home; Landlock still decides what is read)."""
-    if not is_root():
+def _host_pid() -> int:
+    """This process's PID in the namespace of /proc (the grader's), read while /proc is
+    still visible: unique among living processes there, where os.getpid() is not."""
+    try:
+        return int(os.readlink("/proc/self"))
+    except (OSError, ValueError):
+        return os.getpid()
+
+
+def _unprivileged_uid(uid: int | None) -> tuple[Protection, int | None]:
+    """Under root (`uid` given): become `uid`, keeping only CAP_DAC_READ_SEARCH (the Python
+    installation may be in root's own home; Landlock still decides what is read)."""
+    if uid is None:
         return Protection("unprivileged uid", True, f"uid {os.getuid()}, the grader's own "
                           "(not root)"), None
-    uid = WORKER_UID_BASE + os.getpid()
     try:
         for cap in range(CAP_LAST + 1):
             if cap != CAP_DAC_READ_SEARCH:
@@ -489,14 +499,14 @@ def confine(scratch: str, read_paths: list[str], limits: dict, cpu: float
     SealedLimits as a dict; `cpu` the CPU seconds the notebook has left."""
     address_space = _address_space() + int(limits["memory_bytes"])  # while /proc is visible
     root = is_root()
-    owner = WORKER_UID_BASE + os.getpid() if root else None
+    owner = WORKER_UID_BASE + _host_pid() if root else None
     done = _worker_namespaces(scratch, int(limits["scratch_bytes"]), owner)
     if owner is not None and not any(p.name == "private scratch" and p.active for p in done):
         _give(scratch, owner)  # the folder on disk, then: the grader removes it as root
     os.chdir(scratch)
     processes = int(limits["processes"])
     done.append(_rlimits(address_space, cpu, int(limits["file_bytes"]), processes))
-    uid, owner = _unprivileged_uid()
+    uid, owner = _unprivileged_uid(owner)
     own_namespace = not root and any(p.name == "ipc namespace" and p.active for p in done)
     done += [uid, _thread_limit(processes, owner, own_namespace)]
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
