@@ -168,6 +168,21 @@ def report(course) -> tuple[BeautifulSoup, dict, Path]:
     return BeautifulSoup(html.read_text(), "html.parser"), json.loads(data.read_text()), html
 
 
+def test_a_report_written_again_replaces_the_old_one_whole(course, report):
+    """A reader of the report while it is rewritten (the course service, another run) keeps
+    the whole old file: the new one replaces it, it is never truncated and refilled."""
+    html = report[2]
+    html.write_text("the report of an earlier run")
+    html.chmod(0o640)
+    with html.open(encoding="utf-8") as reading:
+        write_report(course, ASSIGNMENT)
+        assert reading.read() == "the report of an earlier run"
+    assert sorted(p.name for p in html.parent.iterdir()) == [
+        "04_probability.html", "04_probability.json"]  # no partial file left
+    assert html.stat().st_mode & 0o777 == 0o640
+    assert BeautifulSoup(html.read_text(), "html.parser").find("h1")
+
+
 # --- disguising a copy --------------------------------------------------------------------
 
 def disguise(code: str) -> str:

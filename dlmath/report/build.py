@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,6 +82,20 @@ def write_report(course_root: Path, assignment: str, out_dir: Path | None = None
     folder = Path(out_dir) if out_dir else course.root / REPORTS
     folder.mkdir(parents=True, exist_ok=True)
     html, data = folder / f"{assignment}.html", folder / f"{assignment}.json"
-    html.write_text(page.render(report), encoding="utf-8")
-    data.write_text(page.export_json(report), encoding="utf-8")
+    _write_whole(html, page.render(report))
+    _write_whole(data, page.export_json(report))
     return html, data
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Replace `path` at once: an instructor reading the report while it is rewritten (or
+    two runs at once) sees the old one or the new one, never half of either."""
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
+                                     prefix=f".{path.name}.", suffix=".partial") as partial:
+        partial.write(text)
+    try:
+        os.chmod(partial.name, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(partial.name, path)
+    except BaseException:
+        os.unlink(partial.name)
+        raise
