@@ -60,7 +60,7 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
         TimeRemainingColumn,
     )
 
-    from dlmath.nbgrader.batch import grade_assignment
+    from dlmath.nbgrader.batch import AlreadyGrading, grade_assignment
 
     columns = (TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
@@ -73,8 +73,13 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
             progress.update(task, completed=done, total=total)
             progress.refresh()
 
-        summary = grade_assignment(Path(args.course), args.assignment, args.student or None,
-                                   args.workers, args.force, advance, _runner(args))
+        try:
+            summary = grade_assignment(Path(args.course), args.assignment,
+                                       args.student or None, args.workers, args.force, advance,
+                                       _runner(args))
+        except AlreadyGrading as exc:  # 75 is EX_TEMPFAIL: try again later (as cron may)
+            console.print(f"[red]busy:[/] {exc}", markup=True, highlight=False)
+            return 75
     console.print(f"graded {len(summary.graded)} submissions ({summary.notebooks} notebooks), "
                   f"skipped {len(summary.skipped)} unchanged, failed {len(summary.failed)}, "
                   f"in {summary.seconds:.1f} s")

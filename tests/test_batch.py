@@ -243,6 +243,33 @@ def test_killed_run_leaves_no_half_grade_and_resumes(tmp_path):
     assert len(resumed.graded) == len(STUDENTS) - len(done)
 
 
+def test_a_second_run_of_the_same_assignment_is_refused_while_the_first_grades(tmp_path,
+                                                                               capsys):
+    """Two runs at once would swap the same autograded folders under each other: the second
+    says who holds the assignment and exits 75 (try again later), grading nothing."""
+    from dlmath.cli import main
+
+    course = make_course(tmp_path / "twice")
+    lock = course.root / f".dlmath-grade-{ASSIGNMENT}.lock"
+    first = subprocess.Popen([sys.executable, "-m", "dlmath.cli", "grade", ASSIGNMENT,
+                              "--workers", "1"], cwd=course.root, env=course.env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while f"process {first.pid} " not in (lock.read_text() if lock.exists() else ""):
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        assert main(["grade", ASSIGNMENT, "--course", str(course.root)]) == 75
+        said = " ".join(capsys.readouterr().out.split())
+        assert f"{ASSIGNMENT} is being graded on this course already, by process " \
+               f"{first.pid} since" in said, said
+    finally:
+        assert first.wait(timeout=300) == 0
+    assert len(list((course.root / "autograded").glob(f"*/{ASSIGNMENT}/{MARKER}"))) == \
+        len(STUDENTS)  # the first run graded everyone; the refused one broke nothing
+    assert grade_assignment(course.root, ASSIGNMENT).skipped  # and the lock is free again
+
+
 @pytest.mark.skipif(server_bin() is None, reason="PostgreSQL is not installed")
 def test_postgresql_gradebook(tmp_path, courses):
     stock, _, _ = courses

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import functools
 import gc
 import os
@@ -75,7 +76,8 @@ def grade_assignment(course_root: Path, assignment: str, students: list[str] | N
     coursedir = course_directory(config)
     summary = BatchSummary()
     upgrade(coursedir.db_url, coursedir.course_id)  # the project's tables, for record.py
-    with _idle_threads_sleep(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+    with _only_run(coursedir, assignment), _idle_threads_sleep(), \
+            Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         gb.find_assignment(assignment)  # MissingEntry: run generate_assignment first
         jobs = [j for j in find_jobs(coursedir, assignment, students)
                 if force or not is_current(coursedir, j, gb) or summary.skipped.append(j.name)]
@@ -86,6 +88,31 @@ def grade_assignment(course_root: Path, assignment: str, students: list[str] | N
                       progress)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class AlreadyGrading(RuntimeError):
+    """Another `dlmath grade` of the same assignment is running on this course."""
+
+
+@contextlib.contextmanager
+def _only_run(coursedir: CourseDirectory, assignment: str) -> Iterator[None]:
+    """Hold the assignment's lock for the run: two runs at once (two instructors, a cron job
+    and a terminal) would plan the same submissions and swap the same autograded folders
+    under each other. A run that dies lets go of it with its last descriptor."""
+    path = Path(coursedir.root) / f".dlmath-grade-{assignment}.lock"
+    with open(path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise AlreadyGrading(f"{assignment} is being graded on this course already, by "
+                                 f"{holder}: wait for that run to finish, or stop it, and "
+                                 "run again (submissions it graded are then skipped)") from None
+        lock.truncate(0)
+        lock.write(f"process {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        lock.flush()
+        yield
 
 
 @contextlib.contextmanager
