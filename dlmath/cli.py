@@ -69,8 +69,10 @@ def cmd_grade(args: argparse.Namespace, console: Console) -> int:
     with Progress(*columns, console=console, auto_refresh=False) as progress:
         task = progress.add_task(args.assignment, total=None)
 
-        def advance(_: str, done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+        def advance(what: str, done: int, total: int) -> None:
+            waiting = f": {what}" if not done and what else ""  # for the cluster, say
+            progress.update(task, completed=done, total=total,
+                            description=args.assignment + waiting)
             progress.refresh()
 
         try:

@@ -6,6 +6,7 @@ cluster's credentials, and keeps the hostile class at zero with no canary read."
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -89,6 +90,38 @@ def test_a_worker_killed_mid_run_loses_no_grade(cluster, here, tmp_path):
     assert gradebook_state(course) == gradebook_state(here)
     assert cases_state(course) == cases_state(here)  # every case once, none twice
     _wait_for_workers(cluster)  # the nanny brought it back for the next test
+
+
+def test_two_runs_at_once_take_turns_and_each_grades_with_its_own_graders(cluster, here,
+                                                                          tmp_path):
+    """A second run (here with a grader fixed since: another bundle) waits for the first
+    instead of replacing its bundle under it; the workers then grade with the new graders,
+    though they sit at the paths of the old ones."""
+    from dlmath.course import autograders_dir
+
+    fixed = tmp_path / "autograders"
+    shutil.copytree(autograders_dir(), fixed, ignore=shutil.ignore_patterns("__pycache__"))
+    grader = fixed / ASSIGNMENT / "test_matmul.py"
+    said = '"""multiplying by the identity changes nothing"""\n'
+    assert said in grader.read_text()
+    grader.write_text(grader.read_text().replace(
+        said, said + '    raise CheckFailed("a grader fixed since the last run")\n'))
+    first, second = make_course(tmp_path / "first"), make_course(tmp_path / "second")
+    local = make_course(tmp_path / "local")  # the fixed graders, on this machine
+    with_fixed = {"DLMATH_AUTOGRADERS": str(fixed)}
+    assert subprocess.run([sys.executable, "-m", "dlmath.cli", "grade", ASSIGNMENT],
+                          cwd=local.root, env=local.env() | with_fixed,
+                          capture_output=True, timeout=900).returncode == 0
+    runs = [subprocess.Popen([sys.executable, "-m", "dlmath.cli", "grade", ASSIGNMENT,
+                              "--scheduler", cluster.address, "--credentials",
+                              str(cluster.credentials)], cwd=course.root,
+                             env=course.env() | extra, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+            for course, extra in ((first, {}), (second, with_fixed))]
+    outputs = [run.communicate(timeout=900)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert gradebook_state(first) == gradebook_state(here)
+    assert gradebook_state(second) == gradebook_state(local) != gradebook_state(here)
 
 
 def _wait_for_workers(cluster: Cluster) -> None:

@@ -7,19 +7,21 @@ exactly as `dlmath grade` writes a local one. Dask does the rest: placing tasks,
 those of a worker that died to another, and giving up on a task that killed
 `distributed.scheduler.allowed-failures` workers (a poison submission: recorded as failed).
 A scheduler that goes away ends the run; every grade written so far stays, and the next run
-grades only what is missing (plan.is_current).
+grades only what is missing (plan.is_current). One run grades on a cluster at a time (a lock
+of the scheduler's): a second one, of any course or assignment, waits for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from pathlib import Path
 
-from distributed import Client, as_completed
+from distributed import Client, Lock, as_completed
 from distributed.scheduler import KilledWorker
 
 from dlmath.cluster.bundle import make_bundle
@@ -32,6 +34,7 @@ from dlmath.nbgrader.sanitize import AssignmentSnapshot
 CONNECT_SECONDS = 20
 CREDENTIALS = ".dlmath-cluster"  # in the course directory: `dlmath cluster` makes them
 WORKERS_EVERY = 1.0  # seconds between asking the scheduler how many workers it has
+RUN_LOCK = "dlmath-grading"  # held by the run grading on the cluster
 
 
 class ClusterError(RuntimeError):
@@ -60,7 +63,8 @@ def grade_on_cluster(scheduler: str, credentials: Path, batch: Batch,
     with tempfile.TemporaryDirectory(prefix="dlmath-bundle-") as tmp:
         references, figures = batch.prepare(Path(tmp))
         bundle = make_bundle(batch.coursedir, jobs[0].assignment, snapshot, references, figures)
-    with _connect(scheduler, credentials) as client:
+    with _connect(scheduler, credentials) as client, \
+            _the_cluster_to_this_run(client, progress, len(jobs)):
         _install(client, bundle)
         sent = {client.submit(grade_submission, submission_of(job), bundle.digest,
                               key=f"dlmath-grade-{job.digest[:32]}",  # one task group
@@ -72,6 +76,23 @@ def grade_on_cluster(scheduler: str, credentials: Path, batch: Batch,
             if progress:
                 count = workers.count(fresh=done == len(jobs))  # the last line: as it ends
                 progress(f"{job.name} ({count} workers)", done, len(jobs))
+
+
+@contextlib.contextmanager
+def _the_cluster_to_this_run(client: Client, progress: Callable[[str, int, int], None] | None,
+                             total: int) -> Iterator[None]:
+    """One run grades on a cluster at a time: another run's bundle (another course, another
+    assignment, graders changed since) would replace this one's on every worker. The lock
+    is the scheduler's; a run that dies loses it when its lease lapses."""
+    lock = Lock(RUN_LOCK, scheduler_rpc=client.scheduler, loop=client.loop)
+    if not lock.acquire(blocking=False):
+        if progress:
+            progress("waiting for another run on this cluster to finish", 0, total)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class _Workers:

@@ -66,16 +66,20 @@ class SealedGrading(WorkerPlugin):
         protect_on_host(private)
         seal_check()
         folder = Path(worker.local_directory) / "dlmath-course"
-        course = self.bundle.unpack(folder)
-        with _lock:
-            _state.update(digest=self.bundle.digest, folder=folder, course=course,
-                          started=False, bundle=self.bundle)
-            _installed.set()
+        with _grading:  # a task of the last bundle (its run killed, say) finishes first
+            course = self.bundle.unpack(folder)
+            with _lock:
+                _state.update(digest=self.bundle.digest, folder=folder, course=course,
+                              started=False, bundle=self.bundle)
+                _installed.set()
 
 
 _state: dict = {}
 _lock = threading.Lock()
 _installed = threading.Event()  # set once the plugin has installed a bundle, or refused
+# Held while a task grades and while a bundle is installed: a new bundle (another run on
+# this cluster) never replaces the folder, graders or fork server under a task grading.
+_grading = threading.Lock()
 INSTALL_SECONDS = 120
 
 
@@ -84,14 +88,18 @@ def seal_check() -> None:
     import nbformat
 
     from dlmath.nbgrader.sealed_execute import course_paths
-    from dlmath.sealed.forkserver import fork_server
+    from dlmath.sealed.forkserver import ForkServer
     from dlmath.sealed.limits import SealedLimits
     from dlmath.sealed.student import open_submission
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
-    server = fork_server(protected=course_paths({}))
-    with open_submission(nb, [], SealedLimits(), server=server) as submission:
-        missing = [f"{p.name}: {p.detail}" for p in submission.protections if not p.active]
+    server = ForkServer(protected=course_paths({}))  # its own: a task may be using this
+    try:  # process's (fork_server()), which a server for other paths would replace
+        with open_submission(nb, [], SealedLimits(), server=server) as submission:
+            missing = [f"{p.name}: {p.detail}" for p in submission.protections
+                       if not p.active]
+    finally:
+        server.close()
     if missing:
         raise CannotSeal("this host cannot seal a student's code (" + "; ".join(missing)
                          + "); it grades nothing")
@@ -110,25 +118,28 @@ def grade_submission(submission: Submission, bundle_digest: str):
     from dlmath.nbgrader import grading
     from dlmath.nbgrader.plan import Job
 
-    course = _ready_for(bundle_digest)
-    folder = Path(tempfile.mkdtemp(prefix="submitted-", dir=course.parent))
-    try:
-        for name, content in submission.files.items():
-            path = folder / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-        job = Job(submission.student, submission.assignment, folder, submission.digest)
-        return grading.grade_job(job)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    _installed.wait(INSTALL_SECONDS)  # a worker the nanny restarted may still be installing
+    with _grading:
+        course = _ready_for(bundle_digest)
+        folder = Path(tempfile.mkdtemp(prefix="submitted-", dir=course.parent))
+        try:
+            for name, content in submission.files.items():
+                path = folder / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+            job = Job(submission.student, submission.assignment, folder, submission.digest)
+            return grading.grade_job(job)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _ready_for(digest: str) -> Path:
-    """The course root of the installed bundle, its graders loaded once per process."""
+    """The course root of the installed bundle, its graders loaded once per process (and
+    those of a bundle installed before it forgotten)."""
+    from dlmath.engine.runner import forget_graders
     from dlmath.nbgrader import grading
     from dlmath.nbgrader.plan import load_config
 
-    _installed.wait(INSTALL_SECONDS)  # a worker the nanny restarted may still be installing
     with _lock:
         if "refused" in _state:
             raise CannotSeal(f"worker {get_worker().address}: {_state['refused']}")
@@ -139,6 +150,7 @@ def _ready_for(digest: str) -> Path:
             course, folder = _state["course"], _state["folder"]
             os.environ["DLMATH_AUTOGRADERS"] = str(folder / "autograders")
             config = load_config(course)
+            forget_graders()
             grading.start_worker(config, str(folder / "references"),  # figures beside it
                                  _state["bundle"].snapshot)
             _state["started"] = True

@@ -77,6 +77,19 @@ def load_grader(exercise_id: str) -> ModuleType:
     return _MODULES[path]
 
 
+def forget_graders() -> None:
+    """Drop every grader module this process loaded, with what was kept of them (their
+    cases, their references): a cluster worker given a new course bundle must grade with
+    its graders, though they sit at the same paths as the last bundle's."""
+    from dlmath.engine.references import clear_cache
+
+    _MODULES.clear()
+    _collected.cache_clear()
+    clear_cache()
+    for name in [n for n in sys.modules if n == GRADERS or n.startswith(GRADERS + ".")]:
+        del sys.modules[name]
+
+
 def collect_cases(module: ModuleType, part: str = "") -> list[Case]:
     """Expand the `test_*` functions of a grader module (or of one part) into cases."""
     return list(_collected(module, part))
