@@ -242,3 +242,22 @@ def test_a_process_that_dies_while_grading_says_so_and_the_next_check_runs(pool)
     assert reply.outcome == "failed" and "restarted" in reply.text, reply.text
     reply = asyncio.run(pool.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook()))
     assert (reply.outcome, reply.score) == ("graded", 3), reply.text
+
+
+def test_a_grader_fixed_between_two_checks_grades_the_second(tmp_path, monkeypatch):
+    """The check service lives on: after the instructor fixes a grader, checks use it."""
+    import shutil
+
+    from dlmath.course import autograders_dir
+
+    graders = tmp_path / "autograders"
+    shutil.copytree(autograders_dir(), graders, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("DLMATH_AUTOGRADERS", str(graders))
+    desk = Desk(tmp_path, f"sqlite:///{tmp_path}/gradebook.db")
+    assert desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(), NOW).score == 3
+    grader = graders / ASSIGNMENT / "test_softmax.py"
+    said = '"""equal logits give the uniform distribution"""\n'
+    grader.write_text(grader.read_text().replace(
+        said, said + '    from dlmath.kit import CheckFailed\n'
+        '    raise CheckFailed("a grader fixed since the last check")\n'))
+    assert desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(), NOW).score < 3

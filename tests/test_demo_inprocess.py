@@ -93,3 +93,32 @@ def test_the_demo_grades_in_process_with_a_short_call_limit(tmp_path, home):
         assert f"{step} done in" in printed
     assert "Demo finished in" in printed
     assert list(home.iterdir()) == []
+
+
+def test_a_grader_fixed_between_two_autogrades_of_one_process_grades_the_second(
+        tmp_path, monkeypatch):
+    """The formgrader's Autograde button runs nbgrader in the notebook server's process,
+    which lives on: after the instructor fixes a grader, the next click grades with it."""
+    import shutil
+
+    from course_support import STUDENTS, gradebook_state, make_course
+
+    from dlmath.course import autograders_dir
+
+    graders = tmp_path / "autograders"
+    shutil.copytree(autograders_dir(), graders, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("DLMATH_AUTOGRADERS", str(graders))
+    ada = next(s for s in STUDENTS if s.id == "ada")
+    course = InProcessCourse(make_course(tmp_path / "course", students=[ada]).base)
+
+    def matmul_score() -> float:
+        course.autograde(ASSIGNMENT, "--student", "ada")
+        return next(value[0] for (student, _, name), value in gradebook_state(course).items()
+                    if "matmul" in name)
+
+    before = matmul_score()
+    grader = graders / ASSIGNMENT / "test_matmul.py"
+    said = '"""multiplying by the identity changes nothing"""\n'
+    grader.write_text(grader.read_text().replace(
+        said, said + '    raise CheckFailed("a grader fixed since the last click")\n'))
+    assert matmul_score() < before

@@ -157,3 +157,26 @@ def test_every_grader_has_a_value_check():
     for path in sorted(autograders_dir().glob("*/test_*.py")):
         module = load_grader(f"{path.parent.name}/{path.stem[5:]}")
         assert any(not c.gated for c in collect_cases(module)), path
+
+
+def test_a_grader_changed_since_it_was_loaded_is_loaded_again(graders):
+    """A process that lives on (the formgrader's server, the check service) grades with the
+    grader as it is now: edited, or a helper beside it edited; unchanged, it is kept."""
+    from dlmath.engine.runner import refresh_graders
+
+    folder = graders / "99_demo"
+    (folder / "shared.py").write_text("FACTOR = 1\n")
+    grader = folder / "test_scale.py"
+    grader.write_text(GRADER + "\nfrom .shared import FACTOR\n")
+    first = load_grader("99_demo/scale")
+    assert not refresh_graders() and load_grader("99_demo/scale") is first
+    assert len(collect_cases(first)) == 8
+
+    grader.write_text(grader.read_text() + "\n\ndef test_more(student):\n    pass\n")
+    assert refresh_graders()
+    second = load_grader("99_demo/scale")
+    assert second is not first and len(collect_cases(second)) == 9
+
+    (folder / "shared.py").write_text("FACTOR = 2\n")  # the same size: only its time differs
+    assert refresh_graders() and load_grader("99_demo/scale").FACTOR == 2
+    assert not refresh_graders()

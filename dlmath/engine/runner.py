@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from dlmath.engine.results import CaseResult, ExerciseResult, score_cases, take_
 from dlmath.engine.student import Student
 
 _MODULES: dict[Path, ModuleType] = {}
+_LOADED_FROM: dict[Path, tuple] = {}  # a grader folder -> its files when first loaded from
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,10 @@ def load_grader(exercise_id: str) -> ModuleType:
         if not path.exists():
             raise FileNotFoundError(f"no grader for exercise {exercise_id!r}")
         package = f"{GRADERS}.{path.parent.name}"
+        if getattr(sys.modules.get(package), "__path__", [str(path.parent)]) != [
+                str(path.parent)]:  # the assignment's graders, from another folder: theirs
+            forget_graders()  # (its helpers too) are not these
+        _LOADED_FROM.setdefault(path.parent, _folder_state(path.parent))  # before: a change
         for name, folders in ((GRADERS, []), (package, [str(path.parent)])):
             if name not in sys.modules:
                 sys.modules[name] = ModuleType(name)
@@ -77,13 +83,35 @@ def load_grader(exercise_id: str) -> ModuleType:
     return _MODULES[path]
 
 
+def refresh_graders() -> bool:
+    """Forget the graders loaded (see forget_graders) if a file of their folders changed
+    since: an instructor fixed a grader, and the process that loaded it lives on (the
+    formgrader's server, its helper, the check service). True if it forgot them. Called
+    before each notebook or check: a few stat calls."""
+    if any(_folder_state(folder) != state for folder, state in _LOADED_FROM.items()):
+        forget_graders()
+        return True
+    return False
+
+
+def _folder_state(folder: Path) -> tuple:
+    """The Python files of a grader folder (its graders, their shared helpers), as
+    (name, modification time, size)."""
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.endswith(".py")]
+        return tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries))
+    except OSError:
+        return ()
+
+
 def forget_graders() -> None:
     """Drop every grader module this process loaded, with what was kept of them (their
-    cases, their references): a cluster worker given a new course bundle must grade with
-    its graders, though they sit at the same paths as the last bundle's."""
+    cases, their references): the next load_grader imports afresh. A cluster worker given a
+    new course bundle must grade with its graders, though they sit at the same paths."""
     from dlmath.engine.references import clear_cache
 
     _MODULES.clear()
+    _LOADED_FROM.clear()
     _collected.cache_clear()
     clear_cache()
     for name in [n for n in sys.modules if n == GRADERS or n.startswith(GRADERS + ".")]:

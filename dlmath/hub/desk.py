@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from dlmath.course import SECRET_SEED, assignments, autograders_dir, source_dir
 from dlmath.engine.report import render
 from dlmath.engine.results import ExerciseResult
-from dlmath.engine.runner import grade_exercise
+from dlmath.engine.runner import grade_exercise, refresh_graders
 from dlmath.gradebook import CHECKS, add_checked, upgrade
 from dlmath.notebooks import grade_calls, is_graded_test, nbgrader, read
 from dlmath.sealed.forkserver import fork_server
@@ -162,6 +162,7 @@ class Desk:
                           f"allowed at {retry:%H:%M} UTC, in {_minutes(retry - now)}.", retry)
 
     def _grade(self, nb, index: int, exercise_id: str, points: float) -> ExerciseResult:
+        refresh_graders()  # this process lives on: a grader fixed since is the one to use
         server = fork_server(protected=self.protected)
         with open_submission(nb, limits=self.settings.limits, server=server,
                              staged=True) as submission:

@@ -126,8 +126,9 @@ def start_fork_server(config: Config, wait: bool = False):
 
 def load_graders(snapshot: AssignmentSnapshot) -> None:
     """Import the grader of every exercise (and torch with them), once per process."""
-    from dlmath.engine.runner import load_grader
+    from dlmath.engine.runner import load_grader, refresh_graders
 
+    refresh_graders()  # a process that graded a run before (a notebook, a test) may go on
     for exercise in _exercises(snapshot):
         try:
             load_grader(exercise)

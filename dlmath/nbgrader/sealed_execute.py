@@ -27,7 +27,12 @@ from traitlets import Bool, Float, Integer
 
 from dlmath.engine.report import first_message, render
 from dlmath.engine.results import ExerciseResult
-from dlmath.engine.runner import failed_exercise, grade_exercise, load_grader
+from dlmath.engine.runner import (
+    failed_exercise,
+    grade_exercise,
+    load_grader,
+    refresh_graders,
+)
 from dlmath.notebooks import NotebookError, graded_cell, is_graded_test, nbgrader
 from dlmath.sealed import figures
 from dlmath.sealed.figures import FigureTable
@@ -137,8 +142,10 @@ _DRAWN = FigureTable()
 
 
 def load_graders(nb) -> None:
-    """Import the grader of every graded cell (once per process, torch with the first). One
-    that cannot load is reported when its cell is graded."""
+    """Import the grader of every graded cell (once per process, torch with the first, and
+    again once its file changed: this process may be the formgrader's server). One that
+    cannot load is reported when its cell is graded."""
+    refresh_graders()
     for index, cell in enumerate(nb.cells):
         if is_graded_test(cell):
             with contextlib.suppress(Exception):
