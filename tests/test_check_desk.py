@@ -244,6 +244,24 @@ def test_a_process_that_dies_while_grading_says_so_and_the_next_check_runs(pool)
     assert (reply.outcome, reply.score) == ("graded", 3), reply.text
 
 
+def test_checks_sent_at_once_take_turns_and_keep_the_limit(tmp_path):
+    """A student who fires her checks in parallel gets no more than the limit: the second
+    of two at once waits for the first, then is refused."""
+    pool = Pool(tmp_path, f"sqlite:///{tmp_path}/gradebook.db", DeskSettings(checks_per_hour=1),
+                size=2)
+    try:
+        async def at_once() -> list[Reply]:
+            return await asyncio.gather(*[pool.check("ada", ASSIGNMENT, NOTEBOOK, "softmax",
+                                                     notebook()) for _ in range(2)])
+
+        replies = asyncio.run(at_once())
+        assert sorted(r.outcome for r in replies) == ["graded", "refused"], replies
+        other = asyncio.run(pool.check("ben", ASSIGNMENT, NOTEBOOK, "softmax", notebook()))
+        assert other.outcome == "graded" and pool.turns == {}
+    finally:
+        pool.executor.shutdown(cancel_futures=True)
+
+
 def test_a_grader_fixed_between_two_checks_grades_the_second(tmp_path, monkeypatch):
     """The check service lives on: after the instructor fixes a grader, checks use it."""
     import shutil

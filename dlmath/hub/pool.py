@@ -39,6 +39,7 @@ class Pool:
         self.args = (str(course_root), db_url, settings)
         self.size = size
         self.executor = self._new()
+        self.turns: dict[tuple[str, ...], tuple[asyncio.Lock, int]] = {}  # (lock, waiting)
 
     def _new(self) -> ProcessPoolExecutor:
         executor = ProcessPoolExecutor(self.size,
@@ -48,7 +49,25 @@ class Pool:
             executor.submit(_ready)
         return executor
 
-    async def check(self, *args: str) -> Reply:
+    async def check(self, student: str, assignment: str, notebook: str, exercise: str,
+                    content: str) -> Reply:
+        """One check at a time per student and exercise: the desk counts the checks of the
+        last hour, then grades, then records; two at once (a student's requests in parallel)
+        would both pass a limit that allows one more."""
+        key = (student, assignment, exercise)
+        lock, waiting = self.turns.get(key, (asyncio.Lock(), 0))
+        self.turns[key] = (lock, waiting + 1)
+        try:
+            async with lock:
+                return await self._check(student, assignment, notebook, exercise, content)
+        finally:
+            lock, waiting = self.turns[key]
+            if waiting == 1:
+                del self.turns[key]
+            else:
+                self.turns[key] = (lock, waiting - 1)
+
+    async def _check(self, *args: str) -> Reply:
         executor = self.executor
         try:
             future = executor.submit(_check, *args)
