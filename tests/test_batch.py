@@ -270,6 +270,51 @@ def test_a_second_run_of_the_same_assignment_is_refused_while_the_first_grades(t
     assert grade_assignment(course.root, ASSIGNMENT).skipped  # and the lock is free again
 
 
+def test_a_run_whose_main_process_was_killed_holds_no_lock(tmp_path):
+    """Its forked helpers may outlive it a while: they never held the run's lock."""
+    course = make_course(tmp_path / "orphans")
+    markers = lambda: list((course.root / "autograded").glob(f"*/{ASSIGNMENT}/{MARKER}"))  # noqa: E731
+    process = subprocess.Popen([sys.executable, "-m", "dlmath.cli", "grade", ASSIGNMENT,
+                                "--workers", "2"], cwd=course.root, env=course.env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not markers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)  # the main process alone
+        process.wait()
+        resumed = grade_assignment(course.root, ASSIGNMENT)
+        assert len(resumed.graded) + len(resumed.skipped) == len(STUDENTS)
+    finally:
+        subprocess.run(["pkill", "-9", "-s", str(process.pid)], check=False)
+
+
+def test_a_grader_edited_during_a_run_changes_none_of_its_grades(tmp_path, monkeypatch):
+    """A run grades every notebook with the graders it started with (its plan's digests are
+    theirs); the next run sees the edit, and regrades everything with it."""
+    from dlmath.course import autograders_dir
+
+    graders = tmp_path / "autograders"
+    shutil.copytree(autograders_dir(), graders, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("DLMATH_AUTOGRADERS", str(graders))
+    unedited, course = make_course(tmp_path / "unedited"), make_course(tmp_path / "edited")
+    assert not grade_assignment(unedited.root, ASSIGNMENT, workers=1).failed
+    grader = graders / ASSIGNMENT / "test_matmul.py"
+    said = '"""multiplying by the identity changes nothing"""\n'
+
+    def edit_after_the_first(_: str, done: int, total: int) -> None:
+        if done == 1:
+            grader.write_text(grader.read_text().replace(
+                said, said + '    raise CheckFailed("edited during the run")\n'))
+
+    grade_assignment(course.root, ASSIGNMENT, workers=1, progress=edit_after_the_first)
+    assert gradebook_state(course) == gradebook_state(unedited)
+    again = grade_assignment(course.root, ASSIGNMENT, workers=1)
+    assert len(again.graded) == len(STUDENTS)
+    assert gradebook_state(course) != gradebook_state(unedited)
+
+
 @pytest.mark.skipif(server_bin() is None, reason="PostgreSQL is not installed")
 def test_postgresql_gradebook(tmp_path, courses):
     stock, _, _ = courses

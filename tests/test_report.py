@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import os
 import re
 import shutil
 import statistics
@@ -181,6 +182,13 @@ def test_a_report_written_again_replaces_the_old_one_whole(course, report):
         "04_probability.html", "04_probability.json"]  # no partial file left
     assert html.stat().st_mode & 0o777 == 0o640
     assert BeautifulSoup(html.read_text(), "html.parser").find("h1")
+    html.unlink()
+    mask = os.umask(0o077)  # a new report follows the umask, as write_text did
+    try:
+        write_report(course, ASSIGNMENT)
+    finally:
+        os.umask(mask)
+    assert html.stat().st_mode & 0o777 == 0o600
 
 
 # --- disguising a copy --------------------------------------------------------------------

@@ -860,9 +860,10 @@ def test_workers_of_two_fork_servers_never_share_a_uid_or_its_thread_limit():
            "        started[-1].start()\nexcept RuntimeError:\n    pass\n"
            "print(os.getuid(), len(started))")
     servers = [ForkServer(), ForkServer()]
+    roomy = replace(LIMITS, memory_bytes=4 * 2**30)  # threads, not memory, run out first
     try:
-        with sealed(hog, server=servers[0]) as hogging, \
-                sealed(hog, server=servers[1]) as other:  # while the first holds its threads
+        with sealed(hog, server=servers[0], limits=roomy) as hogging, \
+                sealed(hog, server=servers[1], limits=roomy) as other:  # the first holds its
             runs = [(sub.worker.global_pid, *map(int, text(sub.cells[0]).split()))
                     for sub in (hogging, other)]
     finally:
@@ -871,7 +872,7 @@ def test_workers_of_two_fork_servers_never_share_a_uid_or_its_thread_limit():
     (pid1, uid1, started1), (pid2, uid2, started2) = runs
     assert uid1 != uid2
     assert (uid1, uid2) == (sandbox.WORKER_UID_BASE + pid1, sandbox.WORKER_UID_BASE + pid2)
-    assert started1 == started2 > 1  # the second found its whole limit free
+    assert started1 == started2 > LIMITS.processes // 2  # the second found its limit free
 
 
 def test_no_protected_path_reaches_the_server_or_its_workers(tmp_path):

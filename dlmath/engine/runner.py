@@ -87,7 +87,8 @@ def refresh_graders() -> bool:
     """Forget the graders loaded (see forget_graders) if a file of their folders changed
     since: an instructor fixed a grader, and the process that loaded it lives on (the
     formgrader's server, its helper, the check service). True if it forgot them. Called
-    before each notebook or check: a few stat calls."""
+    when a run starts (never within one: its notebooks are graded alike, and its plan's
+    digests are of the graders it started with) and before each check."""
     if any(_folder_state(folder) != state for folder, state in _LOADED_FROM.items()):
         forget_graders()
         return True

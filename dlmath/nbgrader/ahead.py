@@ -225,6 +225,7 @@ def _claim_next(state, run: int, count: int) -> int | None:
 def _help(orders: Connection, results: Connection, state, server, protected) -> None:
     """The helper: for each run it is given, the next notebook nobody took, until none is
     left; then it waits for the next run."""
+    from dlmath.engine.runner import refresh_graders
     from dlmath.nbgrader.grading import ahead_chain
     from dlmath.nbgrader.sealed_execute import protect_on_host
 
@@ -239,6 +240,7 @@ def _help(orders: Connection, results: Connection, state, server, protected) -> 
             return
         os.chdir(order.root)
         protect_on_host(order.protected)  # the same paths as nbgrader's process (course_paths)
+        refresh_graders()  # as nbgrader's process did at the run's first notebook
         key = pickle.dumps((order.config, order.snapshot))
         if made is None or made[0] != key:
             made = key, ahead_chain(order.config, order.snapshot, order.protected)

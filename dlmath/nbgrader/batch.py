@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import fcntl
 import functools
 import gc
@@ -98,12 +99,20 @@ class AlreadyGrading(RuntimeError):
 def _only_run(coursedir: CourseDirectory, assignment: str) -> Iterator[None]:
     """Hold the assignment's lock for the run: two runs at once (two instructors, a cron job
     and a terminal) would plan the same submissions and swap the same autograded folders
-    under each other. A run that dies lets go of it with its last descriptor."""
+    under each other. A POSIX lock: this process's alone, not its forked helpers', so a
+    run whose main process dies lets go of it at once."""
     path = Path(coursedir.root) / f".dlmath-grade-{assignment}.lock"
-    with open(path, "a+") as lock:
+    try:
+        lock = open(path, "a+")  # noqa: SIM115 (closed below, after the run)
+    except PermissionError as exc:
+        raise ValueError(f"cannot take the lock of {assignment}'s runs, {path}: "
+                         f"{exc.strerror} (grade as the account that owns the course)") from None
+    with lock:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):  # not "held": say what it is
+                raise
             lock.seek(0)
             holder = lock.read().strip() or "another process"
             raise AlreadyGrading(f"{assignment} is being graded on this course already, by "

@@ -17,6 +17,7 @@ import contextlib
 import functools
 import gc
 import sys
+import weakref
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
@@ -84,6 +85,9 @@ class SealedExecute(NbGraderPreprocessor):
         return SealedLimits(**{f.name: getattr(self, f.name) for f in fields(SealedLimits)})
 
     def preprocess(self, nb, resources):
+        if self.parent is not None and self.parent not in _RUNS_BEGUN:
+            _RUNS_BEGUN.add(self.parent)  # a run's first notebook: its graders as they are
+            refresh_graders()  # now, for the whole run (the formgrader's server lives on)
         computed = "torch" in sys.modules  # if not, torch has computed nothing here yet
         protected = course_paths(resources)
         server = fork_server(protected=protected, wait=False)
@@ -135,6 +139,9 @@ class SealedExecute(NbGraderPreprocessor):
             if run is not None else None
 
 
+# The runs (nbgrader's exporters, one per run) whose first notebook this process has seen.
+_RUNS_BEGUN: weakref.WeakSet = weakref.WeakSet()
+
 # The figures this process has drawn after grading, by snapshot: a student's figure the same
 # to the last bit as one drawn before (most often the reference solution's, that is the
 # instructor's) gets its PNG, as in `dlmath grade` (see figures.py).
@@ -142,10 +149,8 @@ _DRAWN = FigureTable()
 
 
 def load_graders(nb) -> None:
-    """Import the grader of every graded cell (once per process, torch with the first, and
-    again once its file changed: this process may be the formgrader's server). One that
-    cannot load is reported when its cell is graded."""
-    refresh_graders()
+    """Import the grader of every graded cell (once per process, torch with the first). One
+    that cannot load is reported when its cell is graded."""
     for index, cell in enumerate(nb.cells):
         if is_graded_test(cell):
             with contextlib.suppress(Exception):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,13 +89,16 @@ def write_report(course_root: Path, assignment: str, out_dir: Path | None = None
 
 def _write_whole(path: Path, text: str) -> None:
     """Replace `path` at once: an instructor reading the report while it is rewritten (or
-    two runs at once) sees the old one or the new one, never half of either."""
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
-                                     prefix=f".{path.name}.", suffix=".partial") as partial:
-        partial.write(text)
+    two runs at once) sees the old one or the new one, never half of either. A new report
+    gets the mode write_text would give it (the umask's), a rewritten one keeps its own."""
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        os.chmod(partial.name, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(partial.name, path)
+        with open(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
+        if path.exists():
+            os.chmod(partial, path.stat().st_mode & 0o777)
+        os.replace(partial, path)
     except BaseException:
-        os.unlink(partial.name)
+        partial.unlink(missing_ok=True)
         raise
