@@ -3,12 +3,14 @@ and what its gradebook holds, as comparable data."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
 import sqlalchemy as sa
 from nbgrader.api import Gradebook
 
+from dlmath.course import autograders_dir
 from dlmath.gradebook import CASES
 from dlmath.nbgrader.course import Course
 from dlmath.notebooks import fill_solutions, read
@@ -17,6 +19,22 @@ from dlmath.sim.demo import CLASS, notebooks_of
 ASSIGNMENT = "01_linear_algebra"
 STUDENTS = [s for s in CLASS if s.id in ("ada", "ben", "cleo", "dev", "eve", "finn", "hana")]
 TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
+IDENTITY = '"""multiplying by the identity changes nothing"""\n'  # a check of matmul's grader
+
+
+def copy_graders(folder: Path) -> Path:
+    """The course's graders, copied to edit (point DLMATH_AUTOGRADERS at the copy)."""
+    shutil.copytree(autograders_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def edit_matmul_grader(graders: Path, why: str) -> None:
+    """Edit matmul's grader as an instructor fixing it would: its identity check now fails
+    every answer, so each student who passed it loses its points."""
+    grader = graders / ASSIGNMENT / "test_matmul.py"
+    assert IDENTITY in grader.read_text()
+    grader.write_text(grader.read_text().replace(
+        IDENTITY, IDENTITY + f"    raise CheckFailed({why!r})\n"))
 
 
 def make_course(base: Path, db_url: str | None = None, assignment: str = ASSIGNMENT,

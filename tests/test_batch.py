@@ -13,7 +13,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course_support import ASSIGNMENT, STUDENTS, cases_state, cell_of, gradebook_state, make_course
+from course_support import (
+    ASSIGNMENT,
+    STUDENTS,
+    cases_state,
+    cell_of,
+    copy_graders,
+    edit_matmul_grader,
+    gradebook_state,
+    make_course,
+)
 from nbgrader.api import Gradebook
 from pg import postgres_server, server_bin
 
@@ -293,20 +302,14 @@ def test_a_run_whose_main_process_was_killed_holds_no_lock(tmp_path):
 def test_a_grader_edited_during_a_run_changes_none_of_its_grades(tmp_path, monkeypatch):
     """A run grades every notebook with the graders it started with (its plan's digests are
     theirs); the next run sees the edit, and regrades everything with it."""
-    from dlmath.course import autograders_dir
-
-    graders = tmp_path / "autograders"
-    shutil.copytree(autograders_dir(), graders, ignore=shutil.ignore_patterns("__pycache__"))
+    graders = copy_graders(tmp_path / "autograders")
     monkeypatch.setenv("DLMATH_AUTOGRADERS", str(graders))
     unedited, course = make_course(tmp_path / "unedited"), make_course(tmp_path / "edited")
     assert not grade_assignment(unedited.root, ASSIGNMENT, workers=1).failed
-    grader = graders / ASSIGNMENT / "test_matmul.py"
-    said = '"""multiplying by the identity changes nothing"""\n'
 
     def edit_after_the_first(_: str, done: int, total: int) -> None:
         if done == 1:
-            grader.write_text(grader.read_text().replace(
-                said, said + '    raise CheckFailed("edited during the run")\n'))
+            edit_matmul_grader(graders, "edited during the run")
 
     grade_assignment(course.root, ASSIGNMENT, workers=1, progress=edit_after_the_first)
     assert gradebook_state(course) == gradebook_state(unedited)

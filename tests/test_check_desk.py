@@ -264,12 +264,9 @@ def test_checks_sent_at_once_take_turns_and_keep_the_limit(tmp_path):
 
 def test_a_grader_fixed_between_two_checks_grades_the_second(tmp_path, monkeypatch):
     """The check service lives on: after the instructor fixes a grader, checks use it."""
-    import shutil
+    from course_support import copy_graders
 
-    from dlmath.course import autograders_dir
-
-    graders = tmp_path / "autograders"
-    shutil.copytree(autograders_dir(), graders, ignore=shutil.ignore_patterns("__pycache__"))
+    graders = copy_graders(tmp_path / "autograders")
     monkeypatch.setenv("DLMATH_AUTOGRADERS", str(graders))
     desk = Desk(tmp_path, f"sqlite:///{tmp_path}/gradebook.db")
     assert desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(), NOW).score == 3

@@ -6,7 +6,6 @@ cluster's credentials, and keeps the hostile class at zero with no canary read."
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +18,8 @@ from course_support import (
     ASSIGNMENT,
     STUDENTS,
     cases_state,
+    copy_graders,
+    edit_matmul_grader,
     gradebook_state,
     make_course,
 )
@@ -97,15 +98,8 @@ def test_two_runs_at_once_take_turns_and_each_grades_with_its_own_graders(cluste
     """A second run (here with a grader fixed since: another bundle) waits for the first
     instead of replacing its bundle under it; the workers then grade with the new graders,
     though they sit at the paths of the old ones."""
-    from dlmath.course import autograders_dir
-
-    fixed = tmp_path / "autograders"
-    shutil.copytree(autograders_dir(), fixed, ignore=shutil.ignore_patterns("__pycache__"))
-    grader = fixed / ASSIGNMENT / "test_matmul.py"
-    said = '"""multiplying by the identity changes nothing"""\n'
-    assert said in grader.read_text()
-    grader.write_text(grader.read_text().replace(
-        said, said + '    raise CheckFailed("a grader fixed since the last run")\n'))
+    fixed = copy_graders(tmp_path / "autograders")
+    edit_matmul_grader(fixed, "a grader fixed since the last run")
     first, second = make_course(tmp_path / "first"), make_course(tmp_path / "second")
     local = make_course(tmp_path / "local")  # the fixed graders, on this machine
     with_fixed = {"DLMATH_AUTOGRADERS": str(fixed)}

@@ -99,14 +99,15 @@ def test_a_grader_fixed_between_two_autogrades_of_one_process_grades_the_second(
         tmp_path, monkeypatch):
     """The formgrader's Autograde button runs nbgrader in the notebook server's process,
     which lives on: after the instructor fixes a grader, the next click grades with it."""
-    import shutil
+    from course_support import (
+        STUDENTS,
+        copy_graders,
+        edit_matmul_grader,
+        gradebook_state,
+        make_course,
+    )
 
-    from course_support import STUDENTS, gradebook_state, make_course
-
-    from dlmath.course import autograders_dir
-
-    graders = tmp_path / "autograders"
-    shutil.copytree(autograders_dir(), graders, ignore=shutil.ignore_patterns("__pycache__"))
+    graders = copy_graders(tmp_path / "autograders")
     monkeypatch.setenv("DLMATH_AUTOGRADERS", str(graders))
     ada = next(s for s in STUDENTS if s.id == "ada")
     course = InProcessCourse(make_course(tmp_path / "course", students=[ada]).base)
@@ -117,8 +118,5 @@ def test_a_grader_fixed_between_two_autogrades_of_one_process_grades_the_second(
                     if "matmul" in name)
 
     before = matmul_score()
-    grader = graders / ASSIGNMENT / "test_matmul.py"
-    said = '"""multiplying by the identity changes nothing"""\n'
-    grader.write_text(grader.read_text().replace(
-        said, said + '    raise CheckFailed("a grader fixed since the last click")\n'))
+    edit_matmul_grader(graders, "a grader fixed since the last click")
     assert matmul_score() < before
