@@ -93,8 +93,10 @@ def seal_check() -> None:
     from dlmath.sealed.student import open_submission
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
-    server = ForkServer(protected=course_paths({}))  # its own: a task may be using this
-    try:  # process's (fork_server()), which a server for other paths would replace
+    # A server of its own: a task may be using this process's (fork_server()), which asking
+    # it for other paths would replace.
+    server = ForkServer(protected=course_paths({}))
+    try:
         with open_submission(nb, [], SealedLimits(), server=server) as submission:
             missing = [f"{p.name}: {p.detail}" for p in submission.protections
                        if not p.active]

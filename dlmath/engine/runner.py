@@ -71,9 +71,9 @@ def load_grader(exercise_id: str) -> ModuleType:
         if not path.exists():
             raise FileNotFoundError(f"no grader for exercise {exercise_id!r}")
         package = f"{GRADERS}.{path.parent.name}"
-        if getattr(sys.modules.get(package), "__path__", [str(path.parent)]) != [
-                str(path.parent)]:  # the assignment's graders, from another folder: theirs
-            forget_graders()  # (its helpers too) are not these
+        loaded = sys.modules.get(package)
+        if loaded is not None and loaded.__path__ != [str(path.parent)]:
+            forget_graders()  # the assignment's graders from another folder: theirs are not these
         _LOADED_FROM.setdefault(path.parent, _folder_state(path.parent))  # before: a change
         for name, folders in ((GRADERS, []), (package, [str(path.parent)])):
             if name not in sys.modules:
