@@ -210,12 +210,12 @@ def test_a_figure_one_grading_process_drew_is_drawn_in_no_other(tmp_path, monkey
 
 RECORD_REQUESTS = """
 import dlmath.codec as codec
-_receive, requests = codec.receive, []
-def receive(*args, **kwargs):
-    header, buffers = _receive(*args, **kwargs)
+_frame, requests = codec.FrameReader.frame, []
+def frame(*args, **kwargs):
+    header, buffers = _frame(*args, **kwargs)
     requests.append(header.get("op"))
     return header, buffers
-codec.receive = receive
+codec.FrameReader.frame = frame
 def seen():
     return list(requests)
 """

@@ -190,6 +190,54 @@ def test_frames_round_trip_and_respect_deadlines():
             codec.receive(ours, MiB, time.monotonic() + 5)
 
 
+def _frame_bytes(header: dict, value) -> bytes:
+    tree, buffers = codec.encode(value)
+    return b"".join(codec.frame_parts({**header, "value": tree}, buffers))
+
+
+def test_a_frame_reader_takes_frames_however_the_bytes_arrive():
+    """Two frames in one write, then a frame a byte at a time, then one larger than the
+    reader's chunk: each comes out whole and in order; a non-blocking socket with part of
+    a frame gives None until the rest arrives."""
+    small, large = np.arange(5.0), np.arange(2 * codec.FrameReader.CHUNK / 8)
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.setblocking(False)
+        frames = codec.FrameReader(ours)
+        assert frames.frame(MiB) is None
+        theirs.sendall(_frame_bytes({"n": 1}, small) + _frame_bytes({"n": 2}, [small, 2]))
+        got = [frames.frame(MiB), frames.frame(MiB)]
+        assert [h["n"] for h, _ in got] == [1, 2]
+        assert same(codec.decode(got[1][0]["value"], got[1][1]), [small, 2])
+        assert frames.frame(MiB) is None
+        for byte in _frame_bytes({"n": 3}, small):
+            assert frames.frame(MiB) is None
+            theirs.sendall(bytes([byte]))
+        header, buffers = frames.frame(MiB)
+        assert header["n"] == 3 and same(codec.decode(header["value"], buffers), small)
+        whole = _frame_bytes({"n": 4}, large)
+        theirs.sendall(whole[:100])
+        assert frames.frame(MiB) is None
+        theirs.sendall(whole[100:])
+        while (frame := frames.frame(MiB)) is None:  # the socket's buffer is smaller
+            pass
+        assert frame[0]["n"] == 4 and same(codec.decode(frame[0]["value"], frame[1]), large)
+
+
+def test_a_frame_reader_refuses_oversized_frames_before_reading_them():
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(struct.pack("!4sII", b"DLM1", 10, 1) + struct.pack("!Q", 10 * 2**30))
+        with pytest.raises(codec.ProtocolError, match="more than"):
+            codec.FrameReader(ours).frame(MiB)
+        theirs.sendall(b"XXXX" + b"\0" * 8)
+        with pytest.raises(codec.ProtocolError, match="magic"):
+            codec.FrameReader(ours).frame(MiB)
+        theirs.close()
+        with pytest.raises(EOFError):
+            codec.FrameReader(ours).frame(MiB)
+
+
 # --- answers that are not plain data ------------------------------------------------------
 
 @pytest.mark.parametrize("function", ["always_equal", "objects", "strings", "huge",

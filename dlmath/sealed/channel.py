@@ -76,6 +76,8 @@ class Worker:
     def __init__(self, server: ForkServer, spec: dict[str, Any], seconds: float):
         self.server = server
         self.sock, self.pidfd, self.pid = server.spawn(spec)
+        self.sock.setblocking(False)  # all waiting is in `poll`, with the pidfd and clocks
+        self.frames = codec.FrameReader(self.sock)
         self.global_pid = _global_pid(self.pidfd)
         self.alive = True
         self.cpu_at_end = 0.0
@@ -98,14 +100,23 @@ class Worker:
         return self.cpu_at_end
 
     def send(self, header: dict, buffers: list[bytes], deadline: float) -> None:
-        self.sock.settimeout(max(deadline - time.monotonic(), 1e-3))
         try:
-            codec.send(self.sock, header, buffers)
-        except TimeoutError:
-            self.kill()
-            raise WorkerTimedOut("wall") from None
+            for part in codec.frame_parts(header, buffers):
+                self._write(memoryview(part), deadline)
         except OSError:
             raise WorkerDied(self.death()) from None
+
+    def _write(self, view: memoryview, deadline: float) -> None:
+        while view:
+            try:
+                view = view[self.sock.send(view):]
+            except BlockingIOError:  # the worker is not reading: wait, within the deadline
+                writable = select.poll()
+                writable.register(self.sock, select.POLLOUT)
+                left = deadline - time.monotonic()
+                if left <= 0 or not writable.poll(left * 1000):
+                    self.kill()
+                    raise WorkerTimedOut("wall") from None
 
     def receive(self, deadline: float, cpu_seconds: float | None = None,
                 cpu_cap: float | None = None, max_bytes: int = 2**20
@@ -114,6 +125,10 @@ class Worker:
         worker uses at most `cpu_seconds` more CPU, and never more than `cpu_cap` in all.
         CPU is first read after one tick: a quick answer costs no read of /proc."""
         limit = None
+        if self.frames.pending:  # a frame may have come with the last one
+            frame = self._read(max_bytes)
+            if frame is not None:
+                return frame
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -121,7 +136,10 @@ class Worker:
                 raise WorkerTimedOut("wall")
             ready = {fd for fd, _ in self.poller.poll(min(left, TICK_SECONDS) * 1000)}
             if self.sock.fileno() in ready:
-                return self._read(deadline, max_bytes)
+                frame = self._read(max_bytes)
+                if frame is not None:
+                    return frame
+                continue  # part of a frame: wait for the rest
             if self.pidfd in ready:
                 raise WorkerDied(self.death())
             if cpu_cap is None:
@@ -132,12 +150,9 @@ class Worker:
                 self.kill()
                 raise WorkerTimedOut("cpu")
 
-    def _read(self, deadline: float, max_bytes: int) -> tuple[dict, list[memoryview]]:
+    def _read(self, max_bytes: int) -> tuple[dict, list[memoryview]] | None:
         try:
-            return codec.receive(self.sock, max_bytes, deadline)
-        except TimeoutError:
-            self.kill()
-            raise WorkerTimedOut("wall") from None
+            return self.frames.frame(max_bytes)
         except (EOFError, OSError):
             raise WorkerDied(self.death()) from None
         except codec.ProtocolError as exc:

@@ -52,6 +52,7 @@ def error_to_plain(exc: StudentError) -> dict[str, Any]:
 class Worker:
     def __init__(self, sock: socket.socket, limits: dict[str, Any]):
         self.sock, self.limits = sock, limits
+        self.frames = codec.FrameReader(sock)
         self.namespace: dict[str, Any] = {"__name__": "__main__"}
         builtins.display = cells.display  # type: ignore[attr-defined]  # as in IPython
         self.student = LocalStudent(self.namespace, limits=CallLimits(
@@ -63,9 +64,11 @@ class Worker:
                     "value": self.value, "has": self.has}
         while True:
             try:
-                header, buffers = codec.receive(self.sock, REQUEST_BYTES)
+                frame = self.frames.frame(REQUEST_BYTES)
             except EOFError:
                 return
+            assert frame is not None  # a blocking socket waits for the whole frame
+            header, buffers = frame
             handlers[header["op"]](header, buffers)
 
     def run(self, header: dict, buffers: list) -> None:
