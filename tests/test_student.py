@@ -38,6 +38,20 @@ def test_exception_is_reported_with_line():
     assert "line 2" in str(err.value)
 
 
+def test_an_error_reads_the_lines_of_student_code_alone(monkeypatch):
+    """Quoting the student's line reads no other source (the engine's, numpy's): a sealed
+    worker may not read them, and would try again at every error."""
+    import linecache
+
+    read, getlines = [], linecache.getlines
+    monkeypatch.setattr(linecache, "getlines", lambda name, *a: read.append(name) or
+                        getlines(name, *a))
+    with pytest.raises(StudentRaised) as err:
+        student("def f(x):\n    return np.ones((2, 3)) @ x").f(np.ones(4))
+    assert "line 2: return np.ones((2, 3)) @ x" in str(err.value)
+    assert read and all(name.startswith("<cell") for name in read)
+
+
 def test_in_place_modification_detected():
     with pytest.raises(InputModified, match="argument 1"):
         student("def f(x):\n    x[0] = 5\n    return x").f(np.zeros(3))

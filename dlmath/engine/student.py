@@ -289,9 +289,19 @@ def _student_traceback(exc: BaseException) -> TracebackType | None:
     return found
 
 
+def student_frames(tb: TracebackType | None,
+                   is_student: Callable[[str], bool] = _is_student_file
+                   ) -> list[traceback.FrameSummary]:
+    """The frames of `tb` in student code, with their lines. Only theirs are looked up: a
+    grader's or the engine's source is never read (a sealed worker may not read it, and
+    linecache, which remembers no failure, would try again at every error)."""
+    frames = traceback.StackSummary.extract(traceback.walk_tb(tb), lookup_lines=False)
+    return [f for f in frames if is_student(f.filename)]
+
+
 def _student_line(exc: BaseException) -> str:
     """'line 3 of cell 5' for the innermost frame in student code, never a grader path."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_student_file(f.filename)]
+    frames = student_frames(exc.__traceback__)
     if not frames:
         return ""
     frame = frames[-1]

@@ -17,7 +17,12 @@ import traceback
 from typing import Any
 
 from dlmath.engine.errors import StudentTimeout
-from dlmath.engine.student import STUDENT_FILENAME_PREFIX, register_cell, time_limit
+from dlmath.engine.student import (
+    STUDENT_FILENAME_PREFIX,
+    register_cell,
+    student_frames,
+    time_limit,
+)
 from dlmath.sealed import figures as figure_snapshots
 
 MAX_FIGURES = 20
@@ -141,8 +146,8 @@ def _compile(source: str, filename: str) -> tuple[Any, Any]:
 
 
 def _traceback_lines(exc: BaseException) -> list[str]:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename.startswith(STUDENT_FILENAME_PREFIX)][-MAX_TRACEBACK_FRAMES:]
+    frames = student_frames(exc.__traceback__, lambda name: name.startswith(
+        STUDENT_FILENAME_PREFIX))[-MAX_TRACEBACK_FRAMES:]
     head = ["Traceback (most recent call last):\n"] if frames else []
     return head + traceback.format_list(frames) + traceback.format_exception_only(
         type(exc), exc)
