@@ -582,6 +582,7 @@ def test_cells_show_what_a_kernel_shows():
         assert error.outputs[0].ename == "ZeroDivisionError"
         trace = "".join(error.outputs[0].traceback)
         assert '"<cell 4>", line 4' in trace and "return 1 / x" in trace
+        assert "~~^~~" in trace  # where on the line, as Python shows it
         assert "dlmath" not in trace and "/" not in trace.replace("1 / x", "")
         assert error.problem.startswith("cell 4: ZeroDivisionError")
         assert [o.data["text/plain"] for o in shown.outputs] == ["1", "'last'"]

@@ -295,8 +295,15 @@ def student_frames(tb: TracebackType | None,
     """The frames of `tb` in student code, with their lines. Only theirs are looked up: a
     grader's or the engine's source is never read (a sealed worker may not read it, and
     linecache, which remembers no failure, would try again at every error)."""
-    frames = traceback.StackSummary.extract(traceback.walk_tb(tb), lookup_lines=False)
-    return [f for f in frames if is_student(f.filename)]
+    entries = []
+    while tb is not None:
+        if is_student(tb.tb_frame.f_code.co_filename):
+            entries.append(tb)
+        tb = tb.tb_next
+    theirs = None  # the same traceback with only their entries, so only their lines are read
+    for entry in reversed(entries):
+        theirs = TracebackType(theirs, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return list(traceback.extract_tb(theirs))
 
 
 def _student_line(exc: BaseException) -> str:
