@@ -7,6 +7,7 @@ JupyterHub in tests/test_jupyterhub.py; here the desk is called directly.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -24,7 +25,6 @@ from dlmath.gradebook import CASES, CHECKS
 from dlmath.hub.desk import Desk, DeskSettings, Reply
 from dlmath.hub.pool import Pool, _ready
 from dlmath.notebooks import fill_solutions, read
-from dlmath.sealed.limits import SealedLimits
 from dlmath.sim.demo import reference
 
 ASSIGNMENT, NOTEBOOK = "04_probability", "softmax_cross_entropy.ipynb"
@@ -141,8 +141,7 @@ def test_a_hostile_notebook_costs_only_its_own_check(tmp_path, code, says):
     # the notebook's public check cell calls softmax too: a loop there waits out a cell's
     # limit, here 5 s rather than nbgrader's 30
     desk = Desk(tmp_path, f"sqlite:///{tmp_path}/gradebook.db", DeskSettings(
-        checks_per_hour=2, limits=SealedLimits(cell_seconds=5, notebook_seconds=120,
-                                               notebook_cpu_seconds=120)))
+        checks_per_hour=2, limits=dataclasses.replace(DeskSettings().limits, cell_seconds=5)))
     reply = desk.check("eve", ASSIGNMENT, NOTEBOOK, "softmax", notebook(softmax=code), NOW)
     assert reply.outcome == "graded" and reply.score == 0 and says in reply.text, reply.text
     assert desk.check("ada", ASSIGNMENT, NOTEBOOK, "softmax", notebook(), NOW).score == 3
