@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
+
+from greenlet import getcurrent
 
 Outcome = Literal["passed", "failed", "error"]
 
@@ -17,7 +19,7 @@ class CaseResult:
     points: float = 0.0  # filled in by `score_cases`
     group: str = ""  # the grader function the case came from
     credit: float = 1.0  # the share of its weight a passed case earns (a gated check < 1)
-    timed_out: bool = False  # a call ran out of time: the exercise's later cases are not run
+    timed_out: bool = False  # a call ran out of time: no later call of the exercise is made
     named: bool = True  # a failure whose message names a cause (not a bare mismatch)
     diagnosis: str = ""  # the mistake a failure matched, in words the same for every student
 
@@ -54,18 +56,17 @@ class ExerciseResult:
                 for index, c in enumerate(self.cases)]
 
 
-_notes: list[str] = []
+_notes: dict[Any, list[str]] = {}  # by the greenlet of the case that made them (rounds.py)
 
 
 def note(text: str) -> None:
     """Attach a remark to the case being run: shown in the feedback even when it passes."""
-    _notes.append(text)
+    _notes.setdefault(getcurrent(), []).append(text)
 
 
 def take_notes() -> str:
-    text = " ".join(_notes)
-    _notes.clear()
-    return text
+    """The remarks of the case being run, forgotten here."""
+    return " ".join(_notes.pop(getcurrent(), []))
 
 
 def score_cases(cases: list[CaseResult], possible: float) -> tuple[tuple[CaseResult, ...], float]:

@@ -26,6 +26,7 @@ from dlmath.engine.errors import CheckFailed, Mismatch, StudentTimeout
 from dlmath.engine.forbidden import Forbidden
 from dlmath.engine.report import cause_of
 from dlmath.engine.results import CaseResult, ExerciseResult, score_cases, take_notes
+from dlmath.engine.rounds import NOT_RUN, Rounds
 from dlmath.engine.student import Student
 
 _MODULES: dict[Path, ModuleType] = {}
@@ -187,22 +188,31 @@ def _format_title(title: str, params: dict[str, Any]) -> str:
 
 
 def run_exercise(exercise_id: str, student: Student, points: float) -> ExerciseResult:
-    """Run every case of an exercise; a grader's own failure costs the case, never the run."""
+    """Run every case of an exercise; a grader's own failure costs the case, never the run.
+    The cases run side by side, their calls answered in rounds (rounds.py); each sees a
+    view of the student with its own warnings and traces. The forbidden-call check runs
+    last, as it is written last: it judges the traces of every call before its own."""
     module = load_grader(exercise_id)
     forbidden: Forbidden | None = getattr(module, "FORBIDDEN", None)
     student.trace(forbidden is not None)
-    results = []
-    timed_out = ""
     warnings_before = len(student.warnings)
     cases = collect_cases(module, _part(exercise_id))
-    for case in cases:
-        if timed_out:
-            results.append(CaseResult(case.title, "failed", f"not run: {timed_out}", case.weight))
-            continue
-        result = run_case(case, student)
-        if result.timed_out:
-            timed_out = "an earlier call ran out of time"
-        results.append(replace(result, group=case.id.partition("[")[0]))
+    rounds = Rounds(stops=lambda result: result.timed_out)
+    side_by_side = [i for i, c in enumerate(cases) if c.function.__name__ != FORBIDDEN_CHECK]
+    after = [i for i, c in enumerate(cases) if c.function.__name__ == FORBIDDEN_CHECK]
+    views = [student.case_view() for _ in side_by_side]
+    found = dict(zip(side_by_side, rounds.run_cases(
+        [functools.partial(run_case, cases[i], view) for i, view in
+         zip(side_by_side, views, strict=True)]), strict=True))
+    for view in views:
+        student.take_view(view)
+    found |= dict(zip(after, rounds.run_cases(
+        [functools.partial(run_case, cases[i], student) for i in after]), strict=True))
+    stopped = min((i for i, r in found.items() if r.timed_out and r.message != NOT_RUN),
+                  default=len(cases))
+    results = [replace(found[i] if i <= stopped else  # as if the cases ran one by one
+                       CaseResult(case.title, "failed", NOT_RUN, case.weight),
+                       group=case.id.partition("[")[0]) for i, case in enumerate(cases)]
     student.trace(False)
     results = gate_properties(results, [case.gated for case in cases])
     scored, score = score_cases(results, points)
@@ -238,6 +248,12 @@ def run_case(case: Case, student: Student) -> CaseResult:
     if _takes_student(case.function):
         kwargs["student"] = student
     take_notes()
+    result = _judge(case, kwargs)
+    notes = take_notes()  # the case's own remarks (results.note), shown when it passes
+    return replace(result, message=notes) if result.passed else result
+
+
+def _judge(case: Case, kwargs: dict[str, Any]) -> CaseResult:
     try:
         case.function(**kwargs)
     except StudentTimeout as exc:
@@ -253,7 +269,7 @@ def run_case(case: Case, student: Student) -> CaseResult:
         return CaseResult(case.title, "error", f"the answer could not be checked: "
                           f"{type(exc).__name__}: {str(exc)[:300]}", case.weight,
                           diagnosis=f"breaks the check ({type(exc).__name__})")
-    return CaseResult(case.title, "passed", take_notes(), case.weight)
+    return CaseResult(case.title, "passed", "", case.weight)
 
 
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import _signal
 import contextlib
 import copy
+import functools
 import io
 import linecache
 import re
@@ -37,6 +38,7 @@ from dlmath.engine.errors import (
 )
 from dlmath.engine.forbidden import traced_call
 from dlmath.engine.plain import to_plain
+from dlmath.engine.rounds import answer_each, in_turn
 from dlmath.engine.shapes import explain as explain_shapes
 from dlmath.notebooks import read, student_cells, student_sources
 from dlmath.text import valid_text
@@ -87,16 +89,34 @@ class Student(Protocol):
 
     def trace(self, enabled: bool) -> None: ...
 
+    def case_view(self) -> Student: ...
+
+    def take_view(self, view: Student) -> None: ...
+
 
 class StudentBase:
     """What every student shares: attribute sugar (`student.transpose(A)`), and what a
     name missing at a graded cell means."""
 
     sources: list[str]
+    warnings: list[str]
+    traced: set[str]
 
     def cells_run(self) -> int:
         """How many of `sources` have run: a graded cell sees those (-1: all of them)."""
         return -1
+
+    def case_view(self) -> Any:
+        """The student as one case sees it when cases run side by side (rounds.py): the
+        same code, with the warnings and traces of the case's own calls."""
+        view = copy.copy(self)
+        view.warnings, view.traced = [], set()
+        return view
+
+    def take_view(self, view: Student) -> None:
+        """A case's warnings and traces, added to the exercise's."""
+        self.warnings += view.warnings[:max(MAX_WARNINGS - len(self.warnings), 0)]
+        self.traced |= view.traced
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
@@ -161,6 +181,9 @@ class LocalStudent(StudentBase):
         return to_plain(self.namespace[name], what=f"`{name}`")
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return in_turn(answer_each, functools.partial(self._call_now, name, args, kwargs))
+
+    def _call_now(self, name: str, args: tuple, kwargs: dict) -> Any:
         fn = self.namespace.get(name)
         if not callable(fn):
             raise self.explain_missing(name, MissingFunction(

@@ -100,8 +100,12 @@ class Worker:
         return self.cpu_at_end
 
     def send(self, header: dict, buffers: list[bytes], deadline: float) -> None:
+        self.send_parts(codec.frame_parts(header, buffers), deadline)
+
+    def send_parts(self, parts: list[bytes], deadline: float) -> None:
+        """A frame built by codec.frame_parts."""
         try:
-            for part in codec.frame_parts(header, buffers):
+            for part in parts:
                 self._write(memoryview(part), deadline)
         except OSError:
             raise WorkerDied(self.death()) from None

@@ -47,6 +47,7 @@ from dlmath.engine.errors import (
     WrongReturnType,
 )
 from dlmath.engine.plain import to_plain
+from dlmath.engine.rounds import in_turn
 from dlmath.engine.student import MAX_WARNINGS, StudentBase, call_label
 from dlmath.notebooks import student_cells
 from dlmath.sealed.channel import Worker, WorkerDied, WorkerTimedOut
@@ -61,6 +62,9 @@ START_SECONDS = 30.0
 DEFERRED_BYTES = 64 * 2**20  # snapshots of figures a notebook may leave to draw after grading
 MAX_DEFERRED = 100  # figures a notebook may leave to draw after grading
 MAX_TEXT = 2000  # characters kept of a warning or an error message from a worker
+# Requests sent ahead of their replies: far below what a socket holds unread (212 992 bytes
+# here, counting each message's bookkeeping), so that sending them never waits.
+PIPELINED_BYTES, PIPELINED_REQUESTS = 2**16, 32
 _ERRORS = {cls.__name__: cls for cls in (StudentError, StudentTimeout, StudentCrashed,
                                          MissingFunction, WrongReturnType, InputModified)}
 _reported: set[str] = set()
@@ -429,27 +433,85 @@ class Submission:
 
     def request(self, label: Callable[[], str], header: dict, buffers: list[bytes]
                 ) -> tuple[dict, list[memoryview]]:
-        """Send one request to the worker and return its reply, within the call's limits.
-        `label` names the call in messages: a function, as printing arrays is not free."""
+        """One request's reply from the worker, within the call's limits, sent with the
+        other cases' requests of its round (engine/rounds.py). `label` names the call in
+        messages: a function, as printing arrays is not free."""
+        return in_turn(self.answer, (label, header, buffers))
+
+    def answer(self, requests: list[tuple[Callable[[], str], dict, list[bytes]]]) -> list[Any]:
+        """Each request's reply, or the error it meets, in order. They are sent together
+        (as many as the socket holds unread, so that neither side ever waits to write) and
+        the worker answers them one after the other; each reply is waited for within its
+        call's limits from the moment the one before it came. None after a timeout."""
+        outcomes: list[Any] = []
+        while len(outcomes) < len(requests):
+            rest = requests[len(outcomes):]
+            if self.worker is None or len(rest) == 1:  # starts a worker, or says why none
+                outcomes.append(_outcome(self._request, *rest[0]))
+            else:
+                outcomes += self._pipelined(rest)
+            if _ran_out_of_time(outcomes[-1]):
+                break
+        return outcomes
+
+    def _pipelined(self, requests: list[tuple[Callable[[], str], dict, list[bytes]]]
+                   ) -> list[Any]:
+        """Send the first requests that fit in the socket's buffer, then take their replies
+        in turn. Those after a crash or a timeout are left to `answer`."""
+        worker, room = self.worker, PIPELINED_BYTES
+        assert worker is not None
+        sent: list[tuple[Callable[[], str], int]] = []
+        unsent: tuple[Callable[[], str], WorkerTimedOut | WorkerDied] | None = None
+        for label, header, buffers in requests:
+            header["seq"] = next(self._seq)
+            parts = codec.frame_parts(header, buffers)
+            size = sum(len(p) for p in parts)
+            if sent and (size > room or len(sent) == PIPELINED_REQUESTS):
+                break
+            room -= size
+            try:
+                worker.send_parts(parts, self._deadline())
+            except (WorkerTimedOut, WorkerDied) as exc:
+                unsent = label, exc
+                break
+            sent.append((label, header["seq"]))
+        outcomes = []
+        for number, (label, seq) in enumerate(sent, start=1):
+            outcomes.append(_outcome(self._reply, worker, label, seq))
+            if self.worker is not worker:  # gone: the rest were not answered
+                return outcomes
+            if _ran_out_of_time(outcomes[-1]) and (number < len(sent) or unsent):
+                # The worker stopped that call itself; the next ones must not run at all
+                # (each could loop as long): as if they had not been sent.
+                self._retire(worker, StudentTimeout("an earlier call ran out of time"))
+                return outcomes
+        if unsent is not None:
+            outcomes.append(self._lost(worker, *unsent))
+        return outcomes
+
+    def _request(self, label: Callable[[], str], header: dict, buffers: list[bytes]
+                 ) -> tuple[dict, list[memoryview]]:
+        """One request, sent alone."""
         worker = self.worker_for(label)
         header["seq"] = seq = next(self._seq)
-        wall = self.limits.call_seconds + self.limits.grace_seconds
-        deadline = time.monotonic() + min(wall, self.wall_left())
         try:
-            worker.send(header, buffers, deadline)
-            reply, replied = worker.receive(deadline, self.limits.call_cpu_seconds,
+            worker.send(header, buffers, self._deadline())
+        except (WorkerTimedOut, WorkerDied) as exc:
+            raise self._lost(worker, label, exc) from None
+        return self._reply(worker, label, seq)
+
+    def _deadline(self) -> float:
+        wall = self.limits.call_seconds + self.limits.grace_seconds
+        return time.monotonic() + min(wall, self.wall_left())
+
+    def _reply(self, worker: Worker, label: Callable[[], str], seq: int
+               ) -> tuple[dict, list[memoryview]]:
+        """The reply to request `seq`, waited for within a call's limits from now."""
+        try:
+            reply, replied = worker.receive(self._deadline(), self.limits.call_cpu_seconds,
                                             self.cpu_budget(), self.limits.result_bytes + 2**20)
-        except WorkerTimedOut as exc:
-            budget = (self.wall_left() <= 0.01 if exc.kind == "wall"
-                      else worker.cpu_seconds() >= self.cpu_budget() - 0.05)
-            timeout = StudentTimeout(self._timeout(label(), exc.kind, budget))
-            self._retire(worker, StudentTimeout("an earlier call ran out of time"))
-            raise timeout from None
-        except WorkerDied as exc:
-            crash = StudentCrashed(f"{label()} crashed: {exc.reason}")
-            self._retire(worker, StudentCrashed(
-                f"an earlier call crashed the process running your code ({exc.reason})"))
-            raise crash from None
+        except (WorkerTimedOut, WorkerDied) as exc:
+            raise self._lost(worker, label, exc) from None
         if reply.get("op") != "reply" or reply.get("seq") != seq:
             self._retire(worker, StudentCrashed("the process running your code answered out "
                                                 "of turn"))
@@ -459,6 +521,21 @@ class Submission:
             self._retire(worker, StudentCrashed("an earlier call ended the process running "
                                                 "your code"))
         return reply, replied
+
+    def _lost(self, worker: Worker, label: Callable[[], str],
+              exc: WorkerTimedOut | WorkerDied) -> StudentError:
+        """The error of a call whose worker ran out of time or died; the worker is retired
+        and the exercise's later calls are not run."""
+        if isinstance(exc, WorkerTimedOut):
+            budget = (self.wall_left() <= 0.01 if exc.kind == "wall"
+                      else worker.cpu_seconds() >= self.cpu_budget() - 0.05)
+            timeout = StudentTimeout(self._timeout(label(), exc.kind, budget))
+            self._retire(worker, StudentTimeout("an earlier call ran out of time"))
+            return timeout
+        crash = StudentCrashed(f"{label()} crashed: {exc.reason}")
+        self._retire(worker, StudentCrashed(
+            f"an earlier call crashed the process running your code ({exc.reason})"))
+        return crash
 
     def _timeout(self, label: str, kind: str, budget: bool) -> str:
         if budget:
@@ -575,6 +652,23 @@ def _example(bits: Any) -> str:
         return value if isinstance(value, str) else type(value).__name__
     text = repr(shape(type(bits)().state))
     return text.replace("'int'", "int").replace("'ndarray'", "array")
+
+
+def _outcome(request: Callable[..., Any], *args: Any) -> Any:
+    """What `request(*args)` returns, or the error it raises for its case (rounds.py)."""
+    try:
+        return request(*args)
+    except StudentError as exc:
+        return exc
+
+
+def _ran_out_of_time(outcome: Any) -> bool:
+    """Whether a request's outcome is a call that ran out of time: stopped by the grader
+    (an error) or by the worker itself (a reply saying so)."""
+    if isinstance(outcome, StudentTimeout):
+        return True
+    error = outcome[0].get("error") if type(outcome) is tuple else None
+    return type(error) is dict and error.get("type") == "StudentTimeout"
 
 
 def _strings(items: Any) -> list[str]:
