@@ -11,7 +11,7 @@ from dlmath.engine.runner import run_exercise
 from dlmath.engine.student import CallLimits, LocalStudent, exec_cells
 from dlmath.sealed.channel import Worker
 from dlmath.sealed.limits import SealedLimits
-from dlmath.sealed.student import PIPELINED_REQUESTS, open_sources
+from dlmath.sealed.student import PIPELINED_REQUESTS, SealedStudent, open_sources
 
 GRADER = '''
 import pytest
@@ -93,17 +93,22 @@ def test_every_student_is_called_in_rounds_of_the_cases(graders):
         assert [tuple(c) for c in sub.student().value("calls")] == ROUNDS
 
 
-def test_a_round_is_sent_to_the_worker_before_its_first_reply_is_read(graders, monkeypatch):
+def test_a_round_is_sent_at_once_and_each_reply_checked_as_it_comes(graders, monkeypatch):
     events = []
     send, receive = Worker.send_parts, Worker.receive
     monkeypatch.setattr(Worker, "send_parts", lambda self, *a, **k: (
         events.append("send"), send(self, *a, **k))[1])
     monkeypatch.setattr(Worker, "receive", lambda self, *a, **k: (
         events.append("receive"), receive(self, *a, **k))[1])
+    answer = SealedStudent._answer
+    monkeypatch.setattr(SealedStudent, "_answer", lambda self, *a, **k: (
+        events.append("checked"), answer(self, *a, **k))[1])
     with open_sources([CODE + "LOOP = False\n"], limits=LIMITS) as sub:
         events.clear()
         check_full_marks(run_exercise("99_rounds/calls", sub.student(), 7))
-    assert events == ["send"] * 6 + ["receive"] * 6 + ["send"] * 3 + ["receive"] * 3
+    # Each case takes its answer (and checks it) before the next reply is read.
+    assert events == ["send"] * 6 + ["receive", "checked"] * 6 + ["send"] * 3 + [
+        "receive", "checked"] * 3
 
 
 @pytest.mark.parametrize("sealed", [False, True], ids=["local", "sealed"])

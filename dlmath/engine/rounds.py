@@ -3,10 +3,11 @@
 A sealed student answers a call across a process boundary, and a round trip costs more
 than most calls: two wake-ups, a wait, caches gone cold on both sides. So `run_cases`
 starts every case (each in a greenlet), lets each run to its first call of the student's
-code, and has the student answer all those calls at once: sent together, answered one
-after the other, in case order. Then each case resumes with its answer, runs its checks
-up to its next call, and so on until every case is done. Graders read as before: a call
-returns its answer or raises, and the waiting happens inside it (`in_turn`).
+code, and has the student answer all those calls together: sent at once, answered one
+after the other, in case order. Each case resumes as soon as its answer comes, and runs
+its checks while the student answers the next ones; its next call waits for the next
+round. Graders read as before: a call returns its answer or raises, and the waiting
+happens inside it (`in_turn`).
 
 Every student (sealed or in this process) answers in round order: every case's first
 call, in case order, then every second call, and so on. A student function that keeps
@@ -19,7 +20,7 @@ after one that ran out of time, and a case that ends timed out (`stops`) ends th
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -29,7 +30,9 @@ from dlmath.engine.errors import StudentTimeout
 
 NOT_RUN = "not run: an earlier call ran out of time"
 R = TypeVar("R")
-Answerer = Callable[[list[Any]], list[Any]]  # items -> their answers or errors, in order
+# items -> their answers (or errors), in order, each given when asked for
+Answerer = Callable[[list[Any]], Iterator[Any]]
+_UNANSWERED = object()
 
 
 class _Case(greenlet):
@@ -49,25 +52,23 @@ def in_turn(answerer: Answerer, item: Any) -> Any:
     if type(here) is _Case:
         outcome = here.parent.switch(_Turn(answerer, item))
     else:
-        outcome = answerer([item])[0]
+        outcome = next(answerer([item]))
     if isinstance(outcome, BaseException):
         raise outcome
     return outcome
 
 
-def answer_each(items: list[Callable[[], Any]]) -> list[Any]:
-    """The answerer of calls made in this process: each item is the call, run in turn;
-    none after one that ran out of time (each would wait out its limit)."""
-    outcomes: list[Any] = []
+def answer_each(items: list[Callable[[], Any]]) -> Iterator[Any]:
+    """The answerer of calls made in this process: each item is the call, run when its
+    answer is asked for; none after one that ran out of time (each would wait it out)."""
     for call in items:
         try:
-            outcomes.append(call())
+            yield call()
         except StudentTimeout as exc:
-            outcomes.append(exc)
-            break
+            yield exc
+            return
         except Exception as exc:  # the call's own error, raised in its case
-            outcomes.append(exc)
-    return outcomes
+            yield exc
 
 
 @dataclass
@@ -94,17 +95,21 @@ class Rounds:
             step(index, case.switch())
         while waiting:
             turns, waiting[:] = list(waiting), []
-            for (index, _), outcome in zip(turns, self._answer([t for _, t in turns]),
-                                           strict=True):
-                step(index, cases[index].switch(outcome))
+            for answerer, group in itertools.groupby(turns, key=lambda t: t[1].answerer):
+                items = list(group)
+                answers = iter(()) if self.timed_out else answerer([t.item for _, t in items])
+                try:
+                    for index, _ in items:
+                        outcome = _UNANSWERED if self.timed_out else _take(answers)
+                        if outcome is _UNANSWERED:  # stopped after a timeout
+                            self.timed_out, outcome = True, StudentTimeout(NOT_RUN)
+                        step(index, cases[index].switch(outcome))
+                finally:
+                    getattr(answers, "close", lambda: None)()
         return results
 
-    def _answer(self, turns: list[_Turn]) -> list[Any]:
-        """A round's answers, in order: each answerer's items together."""
-        outcomes: list[Any] = []
-        for answerer, group in itertools.groupby(turns, key=lambda t: t.answerer):
-            items = [t.item for t in group]
-            got = [] if self.timed_out else answerer(items)[:len(items)]
-            self.timed_out = len(got) < len(items)  # it stopped after a timeout
-            outcomes += got + [StudentTimeout(NOT_RUN) for _ in items[len(got):]]
-        return outcomes
+
+def _take(answers: Iterator[Any]) -> Any:
+    """The next answer (the student's call made, or its reply read), or _UNANSWERED: a
+    function of its own, which the profile counts as the graders' calls (sim/profile.py)."""
+    return next(answers, _UNANSWERED)

@@ -438,26 +438,31 @@ class Submission:
         messages: a function, as printing arrays is not free."""
         return in_turn(self.answer, (label, header, buffers))
 
-    def answer(self, requests: list[tuple[Callable[[], str], dict, list[bytes]]]) -> list[Any]:
-        """Each request's reply, or the error it meets, in order. They are sent together
-        (as many as the socket holds unread, so that neither side ever waits to write) and
-        the worker answers them one after the other; each reply is waited for within its
-        call's limits from the moment the one before it came. None after a timeout."""
-        outcomes: list[Any] = []
-        while len(outcomes) < len(requests):
-            rest = requests[len(outcomes):]
+    def answer(self, requests: list[tuple[Callable[[], str], dict, list[bytes]]]
+               ) -> Iterator[Any]:
+        """Each request's reply, or the error it meets, in order, as each comes. They are
+        sent together (as many as the socket holds unread, so that neither side ever waits
+        to write) and the worker answers them one after the other, while the grader checks
+        the replies before; each reply is waited for within its call's limits from the
+        moment the one before it was taken. None after a timeout."""
+        done = 0
+        while done < len(requests):
+            rest = requests[done:]
             if self.worker is None or len(rest) == 1:  # starts a worker, or says why none
-                outcomes.append(_outcome(self._request, *rest[0]))
+                outcomes: Iterator[Any] = iter([_outcome(self._request, *rest[0])])
             else:
-                outcomes += self._pipelined(rest)
-            if _ran_out_of_time(outcomes[-1]):
-                break
-        return outcomes
+                outcomes = self._pipelined(rest)
+            for outcome in outcomes:
+                done += 1
+                yield outcome
+                if _ran_out_of_time(outcome):
+                    return
 
     def _pipelined(self, requests: list[tuple[Callable[[], str], dict, list[bytes]]]
-                   ) -> list[Any]:
+                   ) -> Iterator[Any]:
         """Send the first requests that fit in the socket's buffer, then take their replies
-        in turn. Those after a crash or a timeout are left to `answer`."""
+        in turn. Those after a crash or a timeout are left to `answer`; a worker whose
+        replies are left unread is retired (the next request must not read them)."""
         worker, room = self.worker, PIPELINED_BYTES
         assert worker is not None
         sent: list[tuple[Callable[[], str], int]] = []
@@ -475,19 +480,25 @@ class Submission:
                 unsent = label, exc
                 break
             sent.append((label, header["seq"]))
-        outcomes = []
-        for number, (label, seq) in enumerate(sent, start=1):
-            outcomes.append(_outcome(self._reply, worker, label, seq))
-            if self.worker is not worker:  # gone: the rest were not answered
-                return outcomes
-            if _ran_out_of_time(outcomes[-1]) and (number < len(sent) or unsent):
-                # The worker stopped that call itself; the next ones must not run at all
-                # (each could loop as long): as if they had not been sent.
-                self._retire(worker, StudentTimeout("an earlier call ran out of time"))
-                return outcomes
-        if unsent is not None:
-            outcomes.append(self._lost(worker, *unsent))
-        return outcomes
+        taken = 0
+        try:
+            for label, seq in sent:
+                outcome = _outcome(self._reply, worker, label, seq)
+                taken += 1
+                gone = self.worker is not worker  # the rest were not answered
+                if not gone and _ran_out_of_time(outcome) and (taken < len(sent) or unsent):
+                    # The worker stopped that call itself; the next ones must not run at all
+                    # (each could loop as long): as if they had not been sent.
+                    self._retire(worker, StudentTimeout("an earlier call ran out of time"))
+                    gone = True
+                yield outcome
+                if gone:
+                    return
+            if unsent is not None:
+                yield self._lost(worker, *unsent)
+        finally:
+            if taken < len(sent) and self.worker is worker:
+                self._retire(worker)
 
     def _request(self, label: Callable[[], str], header: dict, buffers: list[bytes]
                  ) -> tuple[dict, list[memoryview]]:

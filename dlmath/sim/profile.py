@@ -14,6 +14,13 @@ student's cells: starting a sealed worker and running cells in it; the graders' 
 what other categories' functions take inside them, which `attribute` subtracts by name (a
 worker started inside a grader's call is the student's cells; a reference computed inside
 a check is references). The rest is what is left of the total.
+
+Greenlets. The engine runs an exercise's cases side by side, each in a greenlet
+(engine/rounds.py). cProfile keeps one stack of calls per thread, which a switch between
+greenlets would tangle, and its clock would charge a case for the time it waited. So each
+greenlet gets a profiler of its own, whose clock runs only while that greenlet runs
+(`GreenletProfile`), and their tables are added together: a case's checks count under
+`run_case`, and the answering of its calls (made, or sent and read) under `rounds._take`.
 """
 
 from __future__ import annotations
@@ -24,12 +31,14 @@ import importlib
 import os
 import pstats
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import greenlet
 from rich.markup import escape
 from rich.table import Table
 
@@ -71,7 +80,9 @@ CELL_SETUP = (f"{SUBMISSION}.close", "dlmath.sealed.student:make_scratch",
 EXEC_CELLS = "dlmath.engine.student:exec_cells"  # the floor runs the cells here
 CALLS = tuple(f"dlmath.{where}.{method}" for where in (
     "sealed.student:SealedStudent", "engine.student:LocalStudent")
-    for method in ("call", "value", "has"))
+    for method in ("call", "value", "has")) + (
+    "dlmath.engine.rounds:_take",)  # a round's answers: the calls made, or sent and read
+RUN_CASE = "dlmath.engine.runner:run_case"  # a case, in a greenlet of its own
 GRADE_CELL = "dlmath.nbgrader.sealed_execute:grade_cell"  # grade_exercise and its feedback
 GRADE_EXERCISE = "dlmath.engine.runner:grade_exercise"
 RUN_EXERCISE = "dlmath.engine.runner:run_exercise"
@@ -194,8 +205,10 @@ def attribute(raw: Raw) -> dict[str, float]:
           scratch folder, fork server + exec_cells (the floor) - the floor cells' plotting
       grader calls = SealedStudent's and LocalStudent's call/value/has - the workers
           started inside them (worker_for -> _start_worker, in student cells)
-      checks = grade_cell + grade_exercise (not inside grade_cell) - grader calls (all made
-          inside) - references - load_grader (run_exercise -> load_grader)
+          + rounds._take (answering a round's calls, in the main greenlet)
+      checks = grade_cell + grade_exercise (not inside grade_cell) + run_case (the cases'
+          greenlets) - grader calls (all made inside) - references - load_grader
+          (run_exercise -> load_grader)
       references = what the @reference wrapper calls but its digest and copy (a miss)
       figures = draw_figures + the floor cells' direct calls of matplotlib
       notebook I/O = calls of nbformat's read/reads/write/writes/validate and nbconvert's
@@ -226,6 +239,7 @@ def attribute(raw: Raw) -> dict[str, float]:
     references = calls.edges(lambda key: key not in own, lambda by: by == wrapper)
     checks = (calls.cumulative(GRADE_CELL)
               + calls.entries([GRADE_EXERCISE], lambda by: by not in graded_cell)
+              + calls.cumulative(RUN_CASE)
               - grader_calls - references - calls.edge(RUN_EXERCISE, LOAD_GRADER))
     figures = calls.cumulative(DRAW_FIGURES) + cells_plotting
     files = calls.keys(NOTEBOOK_FILES)
@@ -352,6 +366,84 @@ def profile_notes(profiles: list[Profile], students: int) -> list[str]:
 
 # --- the profiled runs ----------------------------------------------------------------------
 
+class _Clock:
+    """A greenlet's own time: wall time, paused while other greenlets run."""
+
+    def __init__(self) -> None:
+        self.paused_at: float | None = None
+        self.paused_for = 0.0
+
+    def __call__(self) -> float:
+        now = time.perf_counter() if self.paused_at is None else self.paused_at
+        return now - self.paused_for
+
+    def pause(self) -> None:
+        if self.paused_at is None:
+            self.paused_at = time.perf_counter()
+
+    def resume(self) -> None:
+        if self.paused_at is not None:
+            self.paused_for += time.perf_counter() - self.paused_at
+            self.paused_at = None
+
+
+class GreenletProfile:
+    """cProfile with a profiler per greenlet (see the module's docstring), used as one:
+    `enable`, `disable` (from the greenlet that enabled it), `dump_stats`."""
+
+    def __init__(self) -> None:
+        self.profilers: dict[greenlet.greenlet, tuple[cProfile.Profile, _Clock]] = {}
+        self.previous: Any = None
+        self.ended: pstats.Stats | None = None  # the tables of greenlets that ended
+
+    def _of(self, where: greenlet.greenlet) -> tuple[cProfile.Profile, _Clock]:
+        if where not in self.profilers:
+            clock = _Clock()
+            clock.pause()
+            self.profilers[where] = (cProfile.Profile(clock), clock)
+        return self.profilers[where]
+
+    def enable(self) -> None:
+        self.previous = greenlet.settrace(self._switch)
+        profiler, clock = self._of(greenlet.getcurrent())
+        clock.resume()
+        profiler.enable()
+
+    def disable(self) -> None:
+        sys.setprofile(None)
+        greenlet.settrace(self.previous)
+        self._of(greenlet.getcurrent())[1].pause()
+
+    def _switch(self, event: str, args: tuple) -> None:
+        # First of all, no profiler: the one that ran keeps its stack as it is (this call
+        # on top, which its greenlet's next switch back pops), and the next takes over.
+        sys.setprofile(None)
+        if event in ("switch", "throw"):
+            origin, target = args
+            self._of(origin)[1].pause()
+            if origin.dead:  # its table now, not thousands of them at the end
+                self._add(self.profilers.pop(origin)[0])
+            profiler, clock = self._of(target)
+            clock.resume()
+            profiler.enable()
+
+    def _add(self, profiler: cProfile.Profile) -> None:
+        """Its table added to those of the greenlets that ended (its calls still open end
+        at its paused clock)."""
+        if self.ended is None:
+            self.ended = pstats.Stats(profiler)
+        else:
+            self.ended.add(profiler)
+        sys.setprofile(None)  # creating its table disabled it, and with it any profiler
+
+    def dump_stats(self, path: str) -> None:
+        for profiler, _ in self.profilers.values():
+            self._add(profiler)
+        self.profilers.clear()
+        if self.ended is not None:
+            self.ended.dump_stats(path)
+
+
 def profiled_autograde(course: Course, assignments: list[str], out: Path) -> Profile:
     """`nbgrader autograde` of every assignment, its AutogradeApp started in-process under
     cProfile in a spawned process with the course's environment and directory."""
@@ -386,7 +478,7 @@ def profiled_floor(course: Course, assignments: list[str], students: list[str],
              for p in sorted((course.root / "submitted" / s / a).glob("*.ipynb"))]
     for assignment, path in paths:
         check_notebook(path, assignment, sealed=False)
-    profiler = cProfile.Profile()
+    profiler = GreenletProfile()
     profiler.enable()
     try:
         for assignment, path in paths:
@@ -432,7 +524,7 @@ def _autograde_child(root: str, env: dict[str, str], assignments: list[str], out
         from jupyter_core.application import NoStart
         from nbgrader.apps.nbgraderapp import NbGraderApp
 
-        profiler = cProfile.Profile()
+        profiler = GreenletProfile()
         problems = []
         for assignment in assignments:
             app = NbGraderApp.instance()
@@ -463,7 +555,7 @@ def _grade_child(root: str, env: dict[str, str], assignments: list[str], out: st
     try:
         from dlmath.nbgrader import batch, grading
 
-        profiler = cProfile.Profile()
+        profiler = GreenletProfile()
         # Module globals the batch looks up at each call: its own process grades each job
         # (no helpers with one worker) and records it.
         grading.grade_job = _profiled(profiler, grading.grade_job)
@@ -481,7 +573,7 @@ def _grade_child(root: str, env: dict[str, str], assignments: list[str], out: st
         send.close()
 
 
-def _profiled(profiler: cProfile.Profile, function: Callable) -> Callable:
+def _profiled(profiler: GreenletProfile, function: Callable) -> Callable:
     @functools.wraps(function)
     def run(*args, **kwargs):
         profiler.enable()
