@@ -2,10 +2,15 @@
 the same order of calls for every student, each case seeing its own warnings and notes, a
 sealed worker's requests sent together, and no call after a timeout."""
 
+import contextlib
+import re
 import textwrap
+import time
 
 import pytest
+from hostile import snippet
 
+from dlmath.engine.errors import StudentCrashed
 from dlmath.engine.rounds import NOT_RUN
 from dlmath.engine.runner import run_exercise
 from dlmath.engine.student import CallLimits, LocalStudent, exec_cells
@@ -147,6 +152,43 @@ def test_a_crash_fails_the_calls_after_it_and_the_next_exercise_has_a_fresh_work
             messages[5]]), messages
         assert result.cases[3].passed
         assert run_exercise("99_rounds/calls", sub.student(), 7).cases[3].passed
+
+
+AHEAD = '''
+import pytest
+
+
+def test_steals(student):
+    assert student.steal(1) == 1
+
+
+@pytest.mark.parametrize("x", [1, 2])
+def test_adds(student, x):
+    assert student.f(x) == x + 1
+'''
+
+
+def test_a_worker_reading_its_round_ahead_stops_no_grading(graders):
+    """The student's code takes off the channel whatever of the round's other requests its
+    worker has not read yet, whole or in part (how much depends on timing): the grader
+    waits for their replies no longer than a call's limit, each case is answered or failed
+    with a reason (a timeout, or a crash when the worker finds a frame cut short), and a
+    fresh worker answers after a crash."""
+    (graders / "99_rounds" / "test_ahead.py").write_text(AHEAD)
+    with open_sources([snippet("read_ahead"), "def f(x):\n    return x + 1"],
+                      limits=LIMITS) as sub:
+        for _ in range(3):
+            start = time.monotonic()
+            result = run_exercise("99_rounds/ahead", sub.student(), 3)
+            assert time.monotonic() - start < 2 * (LIMITS.call_seconds + LIMITS.grace_seconds)
+            for case in result.cases:
+                assert case.passed or re.search("did not finish|crashed|not run", case.message)
+        student = sub.student()
+        with contextlib.suppress(StudentCrashed):  # its worker may have torn its channel
+            student.trace(False)  # a new exercise, as run_exercise starts one
+            student.f(2)
+        student.trace(False)
+        assert student.f(2) == 3
 
 
 BIG = '''
