@@ -123,7 +123,11 @@ def test_no_call_is_made_after_one_runs_out_of_time(graders, sealed):
     code = CODE + "LOOP = True\n"
     if sealed:
         with open_sources([code], limits=LIMITS) as sub:
+            first = sub.worker
             result = run_exercise("99_rounds/calls", sub.student(), 7)
+            # It stopped the loop itself and answered the window's last request unrun: it
+            # lives on, and the next exercise runs no cell again.
+            assert sub.worker is first and first.alive
     else:
         student = local(code)
         result = run_exercise("99_rounds/calls", student, 7)
@@ -183,12 +187,12 @@ def test_a_worker_reading_its_round_ahead_stops_no_grading(graders):
             assert time.monotonic() - start < 2 * (LIMITS.call_seconds + LIMITS.grace_seconds)
             for case in result.cases:
                 assert case.passed or re.search("did not finish|crashed|not run", case.message)
-        student = sub.student()
-        with contextlib.suppress(StudentCrashed):  # its worker may have torn its channel
+        student, answers = sub.student(), []
+        for _ in range(3):  # its worker may have torn its channel: a crash, then a fresh one
             student.trace(False)  # a new exercise, as run_exercise starts one
-            student.f(2)
-        student.trace(False)
-        assert student.f(2) == 3
+            with contextlib.suppress(StudentCrashed):
+                answers.append(student.f(2))
+        assert answers and set(answers) == {3}
 
 
 BIG = '''

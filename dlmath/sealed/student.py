@@ -469,6 +469,7 @@ class Submission:
         unsent: tuple[Callable[[], str], WorkerTimedOut | WorkerDied] | None = None
         for label, header, buffers in requests:
             header["seq"] = next(self._seq)
+            header["window"] = sent[0][1] if sent else header["seq"]  # its first request's
             parts = codec.frame_parts(header, buffers)
             size = sum(len(p) for p in parts)
             if sent and (size > room or len(sent) == PIPELINED_REQUESTS):
@@ -488,9 +489,11 @@ class Submission:
                 gone = self.worker is not worker  # the rest were not answered
                 if not gone and _ran_out_of_time(outcome) and (taken < len(sent) or unsent):
                     # The worker stopped that call itself; the next ones must not run at all
-                    # (each could loop as long): as if they had not been sent.
-                    self._retire(worker, StudentTimeout("an earlier call ran out of time"))
-                    gone = True
+                    # (each could loop as long): it answers them at once, unrun, and their
+                    # answers are dropped. A worker that does not is retired.
+                    if unsent or not self._skipped(worker, sent[taken:]):
+                        self._retire(worker, StudentTimeout("an earlier call ran out of time"))
+                    taken, gone = len(sent), True
                 yield outcome
                 if gone:
                     return
@@ -499,6 +502,19 @@ class Submission:
         finally:
             if taken < len(sent) and self.worker is worker:
                 self._retire(worker)
+
+    def _skipped(self, worker: Worker, rest: list[tuple[Callable[[], str], int]]) -> bool:
+        """Whether the worker answered the rest of a window unrun, as after a timeout it
+        does (worker.py), in turn and within the grace time."""
+        deadline = time.monotonic() + self.limits.grace_seconds
+        try:
+            for _, seq in rest:
+                reply, _ = worker.receive(deadline, max_bytes=codec.MAX_HEADER_BYTES)
+                if reply.get("op") != "reply" or reply.get("seq") != seq or reply.get("ok"):
+                    return False
+        except (WorkerTimedOut, WorkerDied, codec.ProtocolError):
+            return False
+        return True
 
     def _request(self, label: Callable[[], str], header: dict, buffers: list[bytes]
                  ) -> tuple[dict, list[memoryview]]:
