@@ -512,7 +512,7 @@ class Submission:
                 reply, _ = worker.receive(deadline, max_bytes=codec.MAX_HEADER_BYTES)
                 if reply.get("op") != "reply" or reply.get("seq") != seq or reply.get("ok"):
                     return False
-        except (WorkerTimedOut, WorkerDied, codec.ProtocolError):
+        except (WorkerTimedOut, WorkerDied):  # a malformed frame is a death here too
             return False
         return True
 
