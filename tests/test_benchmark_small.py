@@ -45,6 +45,17 @@ def test_every_path_grades_every_submission(result):
     assert not [p for t in result.timings for p in t.problems]
 
 
+def test_every_path_has_its_cpu_measured(result):
+    """Every row's CPU is the machine's while it ran, less others' and the sampling's: more
+    than nothing, and no more than every CPU of the machine for its whole wall time."""
+    for t in result.timings:
+        assert 0 < t.window.cpu <= t.wall * (os.cpu_count() or 1) * 1.05, t.label
+    floor = result.floor  # one process, one thread at a time: at most about one CPU
+    assert floor.window.cpu <= floor.wall * 1.5
+    stock = result.timings[0]  # nbgrader, its kernels, a notebook each: far more than that
+    assert stock.cpu_per_notebook > 5 * floor.cpu_per_notebook
+
+
 def test_scores_are_identical_across_paths(result):
     assert result.compared >= 3 * 14  # three honest students, 14 graded cells each
     assert not result.mismatches, "\n".join(result.mismatches)

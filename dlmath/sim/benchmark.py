@@ -12,7 +12,10 @@ class at several sizes, each on a fresh copy, to show linear growth.
 
 Memory is the peak over the run of the summed resident memory of this process and all its
 descendants (kernels, workers), sampled every 0.2 s. Shared pages count once per process,
-so this overstates what the machine needs.
+so this overstates what the machine needs. CPU is what the whole machine spent meanwhile,
+less what other processes and the sampling itself spent: a path's CPU per notebook can be
+set against the floor's whatever the number of processes each runs (the floor runs one,
+`dlmath grade` one per core, so their wall times per notebook do not compare).
 
 With `profile_students`, each grading path then runs once more on that many honest
 students under cProfile (dlmath/sim/profile.py): where a notebook's time goes, a second
@@ -83,6 +86,7 @@ class Window:
     wall: float = 0.0
     peak_bytes: int = 0  # summed RSS of the process tree
     others_cpu: float = 0.0  # share of the machine's CPUs that other processes used
+    cpu: float = 0.0  # CPU-seconds the path spent: the machine's, less others' and sampling's
 
 
 @dataclass
@@ -106,6 +110,10 @@ class Timing:
     @property
     def throughput(self) -> float:
         return self.notebooks / self.wall if self.wall else 0.0
+
+    @property
+    def cpu_per_notebook(self) -> float:
+        return self.window.cpu / self.notebooks if self.notebooks else math.nan
 
     @property
     def median(self) -> float:
@@ -182,6 +190,7 @@ class ProcessSampler:
         self.peak = 0  # bytes, over the whole run
         self.since_reset = 0  # bytes, since the last `reset`
         self.others_cpu = 0.0  # CPU-seconds other processes used, over the whole run
+        self.sampling_cpu = 0.0  # CPU-seconds sampling took (it runs while a path is timed)
         self._ours: set[ProcessKey] = set()
         self._cpu: dict[ProcessKey, float] = {}
         self._lock = threading.Lock()
@@ -202,6 +211,7 @@ class ProcessSampler:
         self.sample()
 
     def sample(self) -> None:
+        started = time.thread_time()
         with self._lock:
             processes = _processes()
             ours = self._claim(processes)
@@ -213,6 +223,7 @@ class ProcessSampler:
                 if key not in self._ours:  # first sight: a baseline, no delta
                     self.others_cpu += max(0.0, cpu - self._cpu.get(key, cpu))
                 self._cpu[key] = cpu
+            self.sampling_cpu += time.thread_time() - started
 
     def _claim(self, processes: dict[int, dict]) -> set[int]:
         """This process's descendants now, and every process that ever was one."""
@@ -243,17 +254,29 @@ def _processes() -> dict[int, dict]:
     return found
 
 
+def machine_cpu() -> float:
+    """CPU-seconds every CPU of the machine has run anything since it started (waiting for
+    the disk and time the hypervisor gave to other machines are not counted)."""
+    times = psutil.cpu_times()
+    return sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq",
+                                                        "softirq"))
+
+
 @contextmanager
 def measuring(sampler: ProcessSampler) -> Iterator[Window]:
-    """Wall time, peak memory and other processes' CPU share over the `with` block."""
+    """Wall time, peak memory, CPU and other processes' CPU share over the `with` block."""
     window = Window()
     sampler.reset()
-    others, started = sampler.others_cpu, time.perf_counter()
+    others, sampling = sampler.others_cpu, sampler.sampling_cpu
+    machine, started = machine_cpu(), time.perf_counter()
     yield window
     sampler.sample()
     window.wall = time.perf_counter() - started
+    spent = machine_cpu() - machine
     window.peak_bytes = sampler.since_reset
-    window.others_cpu = (sampler.others_cpu - others) / (window.wall * (os.cpu_count() or 1))
+    others = sampler.others_cpu - others
+    window.others_cpu = others / (window.wall * (os.cpu_count() or 1))
+    window.cpu = max(0.0, spent - others - (sampler.sampling_cpu - sampling))
 
 
 def largest_process_bytes() -> int:
@@ -696,16 +719,20 @@ def marginal_seconds(grades: list[Timing]) -> list[float]:
 def report_table(result: BenchmarkResult) -> Table:
     table = Table(title="Grading speed: one synthetic class, one run", title_justify="left")
     for name in ("path", "students", "notebooks", "wall s", "notebooks/s", "median s/nb",
-                 "p95 s/nb", "peak memory", "vs stock", "median vs floor", "others' CPU"):
+                 "p95 s/nb", "peak memory", "vs stock", "median vs floor", "CPU ms/nb",
+                 "CPU vs floor", "others' CPU"):
         table.add_column(name, justify="left" if name == "path" else "right", no_wrap=True)
     stock, floor = result.stock, result.floor
     for t in result.timings:
         ratio = f"{t.throughput / stock.throughput:.1f} x" if stock and stock.throughput else "-"
         above = f"{t.median / floor.median:.1f} x" if floor and floor.median else "-"
+        cpu = f"{t.cpu_per_notebook / floor.cpu_per_notebook:.1f} x" \
+            if floor and floor.window.cpu else "-"
         table.add_row(t.label + (" (sampled)" if t.sampled else ""), str(len(t.students)),
                       str(t.notebooks), f"{t.wall:.1f}", f"{t.throughput:.2f}",
                       f"{t.median:.3f}", f"{t.p95:.3f}", _gb(t.window.peak_bytes), ratio,
-                      above, f"{t.window.others_cpu:.0%}")
+                      above, f"{1000 * t.cpu_per_notebook:.0f}", cpu,
+                      f"{t.window.others_cpu:.0%}")
     return table
 
 
@@ -740,6 +767,10 @@ def _notes(result: BenchmarkResult) -> list[str]:
     notes.append("configs: stock runs nbgrader's own sanitize and autograde pipelines (its "
                  "Execute); sealed and grade the course's nbgrader_config.py as it is")
     busy = [t.label for t in result.timings if t.window.others_cpu > BUSY_SHARE]
+    notes.append("CPU ms/nb: what the machine's CPUs spent while the path ran (every process "
+                 "of it: grading, workers, kernels, helpers), less other processes' share and "
+                 "the sampling's, per notebook; the floor runs in one process, the other paths "
+                 "in several, so this is the measure that compares them")
     notes.append(f"others' CPU: the share of this machine's {os.cpu_count()} CPUs that other "
                  "processes used meanwhile" + (f"; [yellow]the machine was busy during "
                  f"{', '.join(busy)}: those timings are pessimistic[/]" if busy else ""))
