@@ -4,11 +4,16 @@ unsealed in one warm process) give every non-hostile submission the same score i
 cell, and every submission a grade. Speed is the script's business, not CI's.
 """
 
+import importlib
 import os
+import types
 
+import numpy  # noqa: F401 (OpenBLAS loaded: the floor's test limits its threads)
 import pytest
+from threadpoolctl import threadpool_info
 
 from dlmath.course import REPO_ROOT
+from dlmath.sim import benchmark
 from dlmath.sim.benchmark import FLOOR, FORMGRADER, grade_available, run_benchmark
 from dlmath.sim.synthetic import plan_class
 
@@ -54,6 +59,31 @@ def test_every_path_has_its_cpu_measured(result):
     assert floor.window.cpu <= floor.wall * 1.5
     stock = result.timings[0]  # nbgrader, its kernels, a notebook each: far more than that
     assert stock.cpu_per_notebook > 5 * floor.cpu_per_notebook
+
+
+def test_the_floor_runs_blas_and_openmp_one_thread_each(tmp_path, monkeypatch):
+    """As student code runs in a sealed worker. More threads only spin here, and their CPU
+    would make every path look cheaper against the floor than it is."""
+    threads = lambda: max(i["num_threads"] for i in threadpool_info())  # noqa: E731
+    if threads() < 2:
+        pytest.skip("this machine's BLAS runs one thread anyway")
+    seen = []
+
+    def check_notebook(path, assignment, sealed):
+        seen.append((path.name, assignment, sealed, threads()))
+        return types.SimpleNamespace(by_cell=dict)
+
+    monkeypatch.setattr(importlib.import_module("dlmath.check"), "check_notebook",
+                        check_notebook)
+    folder = tmp_path / "submitted" / "ada" / "01_linear_algebra"
+    folder.mkdir(parents=True)
+    (folder / "linear_algebra.ipynb").write_text("{}")
+    course = types.SimpleNamespace(root=tmp_path)
+    with benchmark.ProcessSampler() as sampler:
+        timing = benchmark.time_floor(course, ["01_linear_algebra"], sampler, ["ada"])
+    assert seen == [("linear_algebra.ipynb", "01_linear_algebra", False, 1)] * 2  # two passes
+    assert timing.notebooks == 1
+    assert threads() >= 2  # and as many as before, once the floor is measured
 
 
 def test_scores_are_identical_across_paths(result):
