@@ -46,7 +46,6 @@ from pathlib import Path
 import psutil
 from rich.console import Console
 from rich.table import Table
-from threadpoolctl import threadpool_limits
 
 from dlmath.course import REPO_ROOT
 from dlmath.nbgrader.course import Course
@@ -421,14 +420,10 @@ def time_floor(course: Course, assignments: list[str], sampler: ProcessSampler,
     """The floor every path is measured against: the same notebooks graded by `dlmath check
     --unsealed` in this one warm process, references cached (a first pass, not timed, warms
     them): the student's code and the checks, and nothing else. Only honest students: their
-    code runs here, unconfined. BLAS and OpenMP run one thread each, as student code does in
-    a sealed worker (worker.ENVIRONMENT): their idle threads spin, and cost the floor a fifth
-    more CPU for no time saved (41.7 against 33.3 ms of CPU a notebook, 33.6 and 33.3 ms of
-    wall time)."""
-    paths = [(a, p) for a in assignments for s in students
-             for p in sorted((course.root / "submitted" / s / a).glob("*.ipynb"))]
-    with threadpool_limits(limits=1):
-        return _floor_passes(paths, students, sampler)
+    code runs here, unconfined. BLAS and OpenMP run one thread each (profile.floor_threads)."""
+    with profile.floor_threads():
+        return _floor_passes(profile.floor_notebooks(course, assignments, students), students,
+                             sampler)
 
 
 def _floor_passes(paths: list[tuple[str, Path]], students: list[str], sampler: ProcessSampler
